@@ -1,0 +1,38 @@
+//! The MIDIMon plugin ABI, in one `no_std` crate that the guest, the host and firmware share.
+//!
+//! A MIDIMon plugin is a WebAssembly module. The host calls `init()` to read the plugin's
+//! metadata, then for every MIDI event it writes a JSON request into guest memory (obtained with
+//! `alloc`), calls `execute(ptr, len)` and releases the buffer with `dealloc`. This crate defines
+//! each part of that contract once:
+//!
+//! - [`abi`]: export names and signatures, `(ptr << 32) | len` packing, the ABI marker;
+//! - [`error`]: the stable error codes `execute` returns (3 = unknown action);
+//! - [`request`]: zero-copy, allocation-free, strict parsing of the JSON request;
+//! - [`binary`]: the same request in postcard, for the `execute_postcard` fast path and firmware;
+//! - [`metadata`]: plugin metadata, built at compile time and validated by hosts;
+//! - [`text`]: borrowed strings whose JSON escapes are decoded on demand;
+//! - [`json`]: the strict, iterative JSON scanner underneath;
+//! - `guest` (feature `guest`): the `midimon_plugin!` macro that generates a plugin's exports.
+//!
+//! Nothing here allocates, recurses on input or panics on any input, so the same code runs in a
+//! 3 KB wasm plugin, in a host, and on a Cortex-M (`thumbv7em-none-eabihf`).
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![warn(missing_docs)]
+
+pub mod abi;
+pub mod binary;
+pub mod error;
+#[cfg(feature = "guest")]
+pub mod guest;
+pub mod json;
+pub mod metadata;
+pub mod request;
+pub mod text;
+
+pub use error::{ErrorCode, SUCCESS};
+pub use metadata::{Capability, PluginMetadata};
+pub use request::{parse_request, Request, RequestContext};
+pub use text::Text;
+
+#[doc(hidden)]
+pub use core::{concat as __concat, stringify as __stringify};
