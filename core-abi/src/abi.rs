@@ -77,32 +77,50 @@ use WasmType::{I32, I64};
 pub const FUNCTION_EXPORTS: [ExportSpec; 6] = [
     ExportSpec {
         name: EXPORT_INIT,
-        signature: FuncSignature { params: &[], results: &[I64] },
+        signature: FuncSignature {
+            params: &[],
+            results: &[I64],
+        },
         required: true,
     },
     ExportSpec {
         name: EXPORT_EXECUTE,
-        signature: FuncSignature { params: &[I32, I32], results: &[I32] },
+        signature: FuncSignature {
+            params: &[I32, I32],
+            results: &[I32],
+        },
         required: true,
     },
     ExportSpec {
         name: EXPORT_ALLOC,
-        signature: FuncSignature { params: &[I32], results: &[I32] },
+        signature: FuncSignature {
+            params: &[I32],
+            results: &[I32],
+        },
         required: true,
     },
     ExportSpec {
         name: EXPORT_DEALLOC,
-        signature: FuncSignature { params: &[I32, I32], results: &[] },
+        signature: FuncSignature {
+            params: &[I32, I32],
+            results: &[],
+        },
         required: true,
     },
     ExportSpec {
         name: EXPORT_EXECUTE_POSTCARD,
-        signature: FuncSignature { params: &[I32, I32], results: &[I32] },
+        signature: FuncSignature {
+            params: &[I32, I32],
+            results: &[I32],
+        },
         required: false,
     },
     ExportSpec {
         name: MARKER_EXPORT,
-        signature: FuncSignature { params: &[], results: &[] },
+        signature: FuncSignature {
+            params: &[],
+            results: &[],
+        },
         required: false,
     },
 ];
@@ -148,7 +166,13 @@ mod tests {
 
     #[test]
     fn pack_round_trips_edges() {
-        for &(p, l) in &[(0, 0), (1, 2), (u32::MAX, 0), (0, u32::MAX), (u32::MAX, u32::MAX)] {
+        for &(p, l) in &[
+            (0, 0),
+            (1, 2),
+            (u32::MAX, 0),
+            (0, u32::MAX),
+            (u32::MAX, u32::MAX),
+        ] {
             assert_eq!(unpack(pack(p, l)), (p, l));
         }
         assert_eq!(pack(0x10, 0x20), 0x0000_0010_0000_0020);

@@ -46,26 +46,38 @@ impl<'a> BinaryRequest<'a> {
     /// Resolves the action index against the plugin's declared actions.
     /// An index past the end is [`ErrorCode::UnknownAction`], as an unknown name would be.
     pub fn resolve(self, actions: &[&'a str]) -> Result<Request<'a>, ErrorCode> {
-        let name = actions.get(self.action_index as usize).ok_or(ErrorCode::UnknownAction)?;
-        Ok(Request { action: Text::plain(name), context: self.context })
+        let name = actions
+            .get(self.action_index as usize)
+            .ok_or(ErrorCode::UnknownAction)?;
+        Ok(Request {
+            action: Text::plain(name),
+            context: self.context,
+        })
     }
 }
 
 /// Decodes and fully validates a binary request. Zero-copy: metadata strings borrow `bytes`.
+///
+/// The decoder reads postcard's wire format directly instead of going through serde: the
+/// result is the same (see the tests, which decode postcard's own output) and a plugin links
+/// a few hundred bytes instead of serde's visitor machinery.
 pub fn decode(bytes: &[u8]) -> Result<BinaryRequest<'_>, ErrorCode> {
-    let (header, rest) = postcard::take_from_bytes::<BinaryHeader>(bytes).map_err(|_| ErrorCode::MalformedBinary)?;
-    for v in [header.velocity, header.note, header.cc, header.value].into_iter().flatten() {
+    let mut cursor = bytes;
+    let header = take_header(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
+    for v in [header.velocity, header.note, header.cc, header.value]
+        .into_iter()
+        .flatten()
+    {
         if v > MIDI_MAX {
             return Err(ErrorCode::InvalidField);
         }
     }
-    let (count, pairs) = postcard::take_from_bytes::<u32>(rest).map_err(|_| ErrorCode::MalformedBinary)?;
-    let mut cursor = pairs;
+    let count = take_varint(&mut cursor, 32).ok_or(ErrorCode::MalformedBinary)?;
+    let pairs = cursor;
     for _ in 0..count {
-        // Each pair takes at least two bytes, so a forged count ends the loop at the data's end.
-        let (_, after) =
-            postcard::take_from_bytes::<(&str, &str)>(cursor).map_err(|_| ErrorCode::MalformedBinary)?;
-        cursor = after;
+        // Each string takes at least one byte, so a forged count ends the loop at the data's end.
+        take_str(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
+        take_str(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
     }
     if !cursor.is_empty() {
         return Err(ErrorCode::MalformedBinary);
@@ -81,6 +93,86 @@ pub fn decode(bytes: &[u8]) -> Result<BinaryRequest<'_>, ErrorCode> {
             metadata: Metadata::binary(pairs, count as usize),
         },
     })
+}
+
+/// Reads the header fields in postcard's encoding of [`BinaryHeader`].
+fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
+    let action = take_varint(cursor, 32)? as u32;
+    let mut midi = [None; 4];
+    for slot in &mut midi {
+        // `Option<u8>`: tag 0, or tag 1 and the byte.
+        let (&tag, rest) = cursor.split_first()?;
+        *cursor = rest;
+        *slot = match tag {
+            0 => None,
+            1 => {
+                let (&byte, rest) = cursor.split_first()?;
+                *cursor = rest;
+                Some(byte)
+            }
+            _ => return None,
+        };
+    }
+    let timestamp = take_varint(cursor, 64)?;
+    let [velocity, note, cc, value] = midi;
+    Some(BinaryHeader {
+        action,
+        velocity,
+        note,
+        cc,
+        value,
+        timestamp,
+    })
+}
+
+/// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64).
+fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
+    // A local cursor, written back once: on wasm that keeps the loop out of memory.
+    let mut rest = *bytes;
+    let mut value: u64 = 0;
+    let mut shift = 0;
+    while shift < bits {
+        let (&byte, tail) = rest.split_first()?;
+        rest = tail;
+        let payload = u64::from(byte & 0x7F);
+        // The last byte may only carry the bits the integer has left.
+        if bits - shift < 7 && payload >> (bits - shift) != 0 {
+            return None;
+        }
+        value |= payload << shift;
+        if byte < 0x80 {
+            *bytes = rest;
+            return Some(value);
+        }
+        shift += 7;
+    }
+    None
+}
+
+/// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
+///
+/// Metadata pairs are read with this rather than through serde: the guest then links one small
+/// UTF-8 check (the JSON scanner's) instead of `core::str::from_utf8` and serde's sequence
+/// machinery. The bytes are the same as postcard's encoding of `(&str, &str)`.
+pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
+    let len = take_varint(bytes, 32)? as usize;
+    let (text, rest) = bytes.split_at_checked(len)?;
+    let mut i = 0;
+    while i < text.len() {
+        let width = if text[i] < 0x80 {
+            1
+        } else {
+            crate::json::utf8_width(&text[i..])
+        };
+        if width == 0 {
+            return None;
+        }
+        i += width;
+    }
+    *bytes = rest;
+    // SAFETY: the loop above accepted every byte as ASCII or as a complete, well-formed UTF-8
+    // sequence (`utf8_width` admits exactly RFC 3629's), so `text` is valid UTF-8.
+    Some(unsafe { core::str::from_utf8_unchecked(text) })
 }
 
 /// Encodes a binary request into `buf` and returns the bytes written.
@@ -116,7 +208,14 @@ mod tests {
     const ACTIONS: &[&str] = &["my_action", "velocity_curve", "note_filter"];
 
     fn header() -> BinaryHeader {
-        BinaryHeader { action: 0, velocity: Some(100), note: Some(60), cc: None, value: None, timestamp: 1_234_567_890 }
+        BinaryHeader {
+            action: 0,
+            velocity: Some(100),
+            note: Some(60),
+            cc: None,
+            value: None,
+            timestamp: 1_234_567_890,
+        }
     }
 
     #[test]
@@ -128,7 +227,10 @@ mod tests {
         let req = decode(&buf[..len]).unwrap().resolve(ACTIONS).unwrap();
         assert!(req.action == "my_action");
         let c = req.context;
-        assert_eq!((c.velocity, c.note, c.cc, c.value, c.timestamp), (Some(100), Some(60), None, None, 1_234_567_890));
+        assert_eq!(
+            (c.velocity, c.note, c.cc, c.value, c.timestamp),
+            (Some(100), Some(60), None, None, 1_234_567_890)
+        );
         assert_eq!(c.metadata.len(), 2);
         assert!(c.metadata.get("é").unwrap() == "🎹");
         assert!(c.metadata.get("key").unwrap() == "value");
@@ -137,22 +239,38 @@ mod tests {
     #[test]
     fn canonical_note_on_is_small() {
         let mut buf = [0u8; 64];
-        let len = encode(&header(), &[("key", "value")], &mut buf).unwrap().len();
-        assert_eq!(len, 1 + 2 + 2 + 1 + 1 + 5 + 1 + 4 + 6);
+        let bytes = encode(&header(), &[("key", "value")], &mut buf).unwrap();
+        // The bytes the README documents.
+        assert_eq!(
+            bytes,
+            [
+                0x00, 0x01, 0x64, 0x01, 0x3c, 0x00, 0x00, 0xd2, 0x85, 0xd8, 0xcc, 0x04, 0x01, 0x03,
+                b'k', b'e', b'y', 0x05, b'v', b'a', b'l', b'u', b'e'
+            ]
+        );
     }
 
     #[test]
     fn unknown_index_is_unknown_action() {
         let mut buf = [0u8; 64];
-        let h = BinaryHeader { action: 3, ..header() };
+        let h = BinaryHeader {
+            action: 3,
+            ..header()
+        };
         let bytes = encode(&h, &[], &mut buf).unwrap();
-        assert_eq!(decode(bytes).unwrap().resolve(ACTIONS).unwrap_err(), ErrorCode::UnknownAction);
+        assert_eq!(
+            decode(bytes).unwrap().resolve(ACTIONS).unwrap_err(),
+            ErrorCode::UnknownAction
+        );
     }
 
     #[test]
     fn out_of_range_values_are_invalid_fields() {
         let mut buf = [0u8; 64];
-        let h = BinaryHeader { note: Some(128), ..header() };
+        let h = BinaryHeader {
+            note: Some(128),
+            ..header()
+        };
         let bytes = encode(&h, &[], &mut buf).unwrap();
         assert_eq!(decode(bytes).unwrap_err(), ErrorCode::InvalidField);
     }
@@ -162,20 +280,31 @@ mod tests {
         let mut buf = [0u8; 64];
         let len = encode(&header(), &[("k", "v")], &mut buf).unwrap().len();
         for cut in 0..len {
-            assert_eq!(decode(&buf[..cut]).unwrap_err(), ErrorCode::MalformedBinary, "cut at {cut}");
+            assert_eq!(
+                decode(&buf[..cut]).unwrap_err(),
+                ErrorCode::MalformedBinary,
+                "cut at {cut}"
+            );
         }
         let mut trailing = buf;
         trailing[len] = 0;
-        assert_eq!(decode(&trailing[..=len]).unwrap_err(), ErrorCode::MalformedBinary);
+        assert_eq!(
+            decode(&trailing[..=len]).unwrap_err(),
+            ErrorCode::MalformedBinary
+        );
         // Invalid UTF-8 in a metadata string.
         let mut bad = buf;
         bad[len - 1] = 0xFF;
         assert_eq!(decode(&bad[..len]).unwrap_err(), ErrorCode::MalformedBinary);
         // A forged huge count.
         let count_at = len - 5;
+        assert_eq!(buf[count_at], 1);
         let mut forged = buf;
         forged[count_at] = 0x7F;
-        assert_eq!(decode(&forged[..len]).unwrap_err(), ErrorCode::MalformedBinary);
+        assert_eq!(
+            decode(&forged[..len]).unwrap_err(),
+            ErrorCode::MalformedBinary
+        );
         // An option tag other than 0 or 1.
         let mut tag = buf;
         tag[1] = 2;
@@ -183,8 +312,74 @@ mod tests {
     }
 
     #[test]
+    fn varints_follow_postcard() {
+        for v in [0u32, 1, 127, 128, 300, 16_383, 16_384, u32::MAX] {
+            let mut buf = [0u8; 16];
+            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
+            let mut cursor: &[u8] = bytes;
+            assert_eq!(take_varint(&mut cursor, 32), Some(u64::from(v)));
+            assert!(cursor.is_empty());
+        }
+        for v in [0u64, 1 << 35, u64::MAX] {
+            let mut buf = [0u8; 16];
+            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
+            let mut cursor: &[u8] = bytes;
+            assert_eq!(take_varint(&mut cursor, 64), Some(v));
+        }
+        assert_eq!(
+            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F][..], 32),
+            None,
+            "above u32::MAX"
+        );
+        assert_eq!(
+            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F][..], 32),
+            Some(u64::from(u32::MAX))
+        );
+        assert_eq!(
+            take_varint(
+                &mut &[0xFF; 9]
+                    .iter()
+                    .copied()
+                    .chain([0x02])
+                    .collect::<std::vec::Vec<_>>()[..],
+                64
+            ),
+            None
+        );
+        assert_eq!(take_varint(&mut &[0x80][..], 32), None, "truncated");
+    }
+
+    #[test]
+    fn header_decoder_agrees_with_postcard() {
+        let headers = [
+            header(),
+            BinaryHeader::default(),
+            BinaryHeader {
+                action: u32::MAX,
+                velocity: Some(0),
+                note: None,
+                cc: Some(127),
+                value: Some(64),
+                timestamp: u64::MAX,
+            },
+        ];
+        for h in headers {
+            let mut buf = [0u8; 64];
+            let bytes = postcard::to_slice(&h, &mut buf).unwrap();
+            let mut cursor: &[u8] = bytes;
+            assert_eq!(take_header(&mut cursor), Some(h));
+            assert!(cursor.is_empty());
+            let (theirs, _) = postcard::take_from_bytes::<BinaryHeader>(bytes).unwrap();
+            assert_eq!(theirs, h);
+        }
+    }
+
+    #[test]
     fn too_small_buffer() {
         let mut buf = [0u8; 4];
-        assert_eq!(encode(&header(), &[], &mut buf).unwrap_err(), ErrorCode::RequestTooLarge);
+        assert_eq!(
+            encode(&header(), &[], &mut buf).unwrap_err(),
+            ErrorCode::RequestTooLarge
+        );
     }
 }

@@ -83,7 +83,9 @@ impl ErrorCode {
             ErrorCode::InvalidUtf8 => "the request is not valid UTF-8",
             ErrorCode::MalformedJson => "the request is not strict JSON",
             ErrorCode::UnknownAction => "the plugin does not declare this action",
-            ErrorCode::InvalidField => "a field is missing, duplicated, of the wrong type or out of range",
+            ErrorCode::InvalidField => {
+                "a field is missing, duplicated, of the wrong type or out of range"
+            }
             ErrorCode::RequestTooLarge => "the request is too large or guest memory ran out",
             ErrorCode::BadPointer => "the pointer and length do not describe guest memory",
             ErrorCode::ActionFailed => "the action failed",
@@ -104,7 +106,13 @@ pub const fn result_code(result: Result<(), ErrorCode>) -> i32 {
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code(), self.name(), self.description())
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code(),
+            self.name(),
+            self.description()
+        )
     }
 }
 

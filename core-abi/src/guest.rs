@@ -25,7 +25,12 @@ pub trait GuestAllocator {
     /// exceeds [`MAX_REQUEST_LEN`]. Never traps.
     fn alloc(size: usize) -> *mut u8;
     /// Releases a block returned by `alloc` with the same `size`.
-    fn dealloc(ptr: *mut u8, size: usize);
+    ///
+    /// # Safety
+    /// `ptr` and `size` must be exactly a block returned by `alloc` and not yet released. The
+    /// ABI puts that duty on the host; a host that breaks it can only corrupt this guest's own
+    /// heap, inside the sandbox.
+    unsafe fn dealloc(ptr: *mut u8, size: usize);
 }
 
 /// Runs a JSON request that is already in a slice: parse, check the action is declared, call
@@ -105,7 +110,8 @@ mod wasm {
 
     /// `(top, live)`: the first free byte (0 before the first allocation) and the number of
     /// blocks handed out and not yet released.
-    static ARENA: SingleThreaded<(Cell<usize>, Cell<usize>)> = SingleThreaded((Cell::new(0), Cell::new(0)));
+    static ARENA: SingleThreaded<(Cell<usize>, Cell<usize>)> =
+        SingleThreaded((Cell::new(0), Cell::new(0)));
 
     extern "C" {
         /// First byte after the module's static data, placed by the linker (wasm-ld).
@@ -143,7 +149,7 @@ mod wasm {
             start as *mut u8
         }
 
-        fn dealloc(ptr: *mut u8, size: usize) {
+        unsafe fn dealloc(ptr: *mut u8, size: usize) {
             let (top, live) = &ARENA.0;
             let remaining = live.get().saturating_sub(1);
             live.set(remaining);
@@ -172,15 +178,15 @@ mod wasm {
             unsafe { core::alloc::GlobalAlloc::alloc(&dlmalloc::GlobalDlmalloc, layout) }
         }
 
-        fn dealloc(ptr: *mut u8, size: usize) {
+        unsafe fn dealloc(ptr: *mut u8, size: usize) {
             let Ok(layout) = core::alloc::Layout::from_size_align(size.max(1), 8) else {
                 return;
             };
             if ptr.is_null() {
                 return;
             }
-            // SAFETY: the ABI requires the host to pass back exactly a pointer and size that
-            // `alloc` returned, so `ptr` was allocated by dlmalloc with this same layout.
+            // SAFETY: the caller guarantees (see `GuestAllocator::dealloc`) that `ptr` came from
+            // `alloc` with this size, i.e. from dlmalloc with this same layout.
             unsafe { core::alloc::GlobalAlloc::dealloc(&dlmalloc::GlobalDlmalloc, ptr, layout) }
         }
     }
@@ -260,7 +266,11 @@ macro_rules! midimon_plugin {
             /// Releases a block returned by `alloc`.
             #[unsafe(no_mangle)]
             pub extern "C" fn dealloc(ptr: u32, size: u32) {
-                <$allocator as $crate::guest::GuestAllocator>::dealloc(ptr as usize as *mut u8, size as usize)
+                // SAFETY: the ABI obliges the host to pass back exactly a block `alloc` returned;
+                // a host that does not can only corrupt this guest's own heap, in the sandbox.
+                unsafe {
+                    <$allocator as $crate::guest::GuestAllocator>::dealloc(ptr as usize as *mut u8, size as usize)
+                }
             }
 
             /// ABI marker: tells hosts this plugin speaks ABI version 1.
@@ -291,7 +301,11 @@ mod tests {
         assert_eq!(handle_json(br#"{"action":"nope"}"#, ACTIONS, handler), 3);
         assert_eq!(handle_json(br#"{"action":"\u006fk"}"#, ACTIONS, handler), 0);
         assert_eq!(handle_json(b"", ACTIONS, handler), 2);
-        assert_eq!(handle_json(br#"{"action":"nope",}"#, ACTIONS, handler), 2, "syntax is checked before the action");
+        assert_eq!(
+            handle_json(br#"{"action":"nope",}"#, ACTIONS, handler),
+            2,
+            "syntax is checked before the action"
+        );
     }
 
     #[test]
@@ -299,7 +313,15 @@ mod tests {
         use crate::binary::{encode, BinaryHeader};
         let mut buf = [0u8; 32];
         for (index, expected) in [(0, 0), (1, 7), (2, 3)] {
-            let bytes = encode(&BinaryHeader { action: index, ..Default::default() }, &[], &mut buf).unwrap();
+            let bytes = encode(
+                &BinaryHeader {
+                    action: index,
+                    ..Default::default()
+                },
+                &[],
+                &mut buf,
+            )
+            .unwrap();
             assert_eq!(handle_binary(bytes, ACTIONS, handler), expected);
         }
         assert_eq!(handle_binary(&[0xFF], ACTIONS, handler), 10);

@@ -6,28 +6,411 @@
 //! nested arrays would overflow the wasm stack. This scanner validates RFC 8259 JSON and UTF-8 in
 //! one left-to-right pass, borrows every string, and skips nested values with a bit stack instead
 //! of recursion. The first fault in reading order decides the error code.
+//!
+//! It runs on every note a plugin receives, so it is written for wasm's cost model: each token
+//! is scanned by a plain function of `(bytes, position)` whose hot loop keeps the position in a
+//! local, and whose result — the position after the token plus a status — is one [`Step`], a
+//! `u64` that travels in a register. [`Scanner`] wraps those functions with a sticky error for
+//! the code that is not on the note path (metadata validation, lookups).
 
 use crate::error::ErrorCode;
-use crate::text::{hex_value, Text};
+use crate::text::{decode_escape, Text, INVALID_ESCAPE};
 
 /// Deepest nesting of arrays and objects inside a value the scanner skips.
 /// Deeper input is rejected with [`ErrorCode::NestingTooDeep`] (the same limit serde_json uses).
 pub const MAX_NESTING: usize = 128;
 
-/// Result of scanning a number: its value when it is a plain non-negative integer that fits a
-/// `u64`, `None` for any other valid number (negative, fraction, exponent, too big).
-pub(crate) type Integer = Option<u64>;
+/// Largest input the scanner accepts: positions are 32-bit.
+pub const MAX_INPUT_LEN: u64 = u32::MAX as u64;
 
-/// Cursor over a request body.
+/// The outcome of scanning one token: the position after it (low 32 bits) and a status (high 32
+/// bits: 0, a flag such as [`Step::ESCAPED`], or an error code with [`Step::FAULT`] set).
+///
+/// One `u64` rather than a `Result<(usize, bool), ErrorCode>`, because on wasm a value of more
+/// than one word is returned through memory, and this is returned once per token.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Step(u64);
+
+impl Step {
+    /// Status flag of a string that contains escapes.
+    pub(crate) const ESCAPED: u32 = 1 << 8;
+    /// Status flag of a number that is a plain non-negative integer token (digits only).
+    pub(crate) const DIGITS: u32 = 1 << 9;
+    /// Status flag of a fault; the low byte is the error code.
+    const FAULT: u32 = 1 << 16;
+
+    #[inline(always)]
+    pub(crate) fn ok(pos: usize, flags: u32) -> Step {
+        Step(u64::from(flags) << 32 | pos as u64)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fault(code: ErrorCode) -> Step {
+        Step(u64::from(Step::FAULT | code.code() as u32) << 32)
+    }
+
+    /// The position after the token.
+    #[inline(always)]
+    pub(crate) fn pos(self) -> usize {
+        self.0 as u32 as usize
+    }
+
+    #[inline(always)]
+    fn status(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    /// Whether `flag` is set.
+    #[inline(always)]
+    pub(crate) fn has(self, flag: u32) -> bool {
+        self.status() & flag != 0
+    }
+
+    /// The fault, if scanning failed.
+    #[inline(always)]
+    pub(crate) fn error(self) -> Option<ErrorCode> {
+        if self.has(Step::FAULT) {
+            Some(
+                ErrorCode::from_code((self.status() & 0xFF) as i32)
+                    .unwrap_or(ErrorCode::MalformedJson),
+            )
+        } else {
+            None
+        }
+    }
+}
+
+/// The byte at `pos`, or 0 past the end (0 is never valid where a token starts).
+#[inline(always)]
+pub(crate) fn byte_at(bytes: &[u8], pos: usize) -> u8 {
+    bytes.get(pos).copied().unwrap_or(0)
+}
+
+/// The position of the first non-whitespace byte at or after `pos`.
+#[inline(always)]
+pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The fault of an unexpected byte at `pos`: bytes that are not UTF-8 are reported as such,
+/// anything else (including the end of input) is a JSON syntax error.
+pub(crate) fn fault_at(bytes: &[u8], pos: usize) -> Step {
+    let rest = bytes.get(pos..).unwrap_or(&[]);
+    if byte_at(rest, 0) >= 0x80 && utf8_width(rest) == 0 {
+        Step::fault(ErrorCode::InvalidUtf8)
+    } else {
+        Step::fault(ErrorCode::MalformedJson)
+    }
+}
+
+/// Scans the string literal whose opening quote is at `pos`.
+/// On success the status has [`Step::ESCAPED`] when the contents hold escapes.
+pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
+    if byte_at(bytes, pos) != b'"' {
+        return fault_at(bytes, pos);
+    }
+    pos += 1;
+    let mut flags = 0;
+    loop {
+        pos = string_run_end(bytes, pos);
+        match bytes.get(pos).copied() {
+            Some(b'"') => return Step::ok(pos + 1, flags),
+            Some(b'\\') => {
+                flags = Step::ESCAPED;
+                if decode_escape(bytes, &mut pos) == INVALID_ESCAPE {
+                    return Step::fault(ErrorCode::MalformedJson);
+                }
+            }
+            Some(0x80..=0xFF) => match utf8_width(&bytes[pos..]) {
+                0 => return Step::fault(ErrorCode::InvalidUtf8),
+                width => pos += width,
+            },
+            // End of input, or a raw control character.
+            _ => return Step::fault(ErrorCode::MalformedJson),
+        }
+    }
+}
+
+/// The position of the first byte at or after `pos` that needs attention inside a string:
+/// `"`, `\\`, a control character, a non-ASCII byte, or the end of input.
+///
+/// Eight bytes at a time with the usual SWAR tests ("some byte is zero / below n"): on wasm,
+/// where fuel is counted per instruction, that is ~4 instructions a byte against ~25 for a
+/// byte loop. In each test a borrow only ever runs upwards from a byte that really matches, so
+/// the lowest flagged byte is exact.
+#[inline(always)]
+fn string_run_end(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(x) = load_u64(bytes, pos) {
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        // Bit 7 of a byte is set when the byte is `"` or `\\` (the XOR made it zero), below
+        // 0x20 (the subtraction wrapped), or 0x80 and above.
+        let special = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | x.wrapping_sub(ONES * 0x20)
+            | x)
+            & HIGHS;
+        if special != 0 {
+            return pos + (special.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if b.wrapping_sub(0x20) >= 0x60 || b == b'"' || b == b'\\' {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+/// The eight bytes at `pos` as a little-endian `u64` (one unaligned load on wasm).
+#[inline(always)]
+pub(crate) fn load_u64(bytes: &[u8], pos: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = bytes.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// The contents of a string literal that [`scan_string`] accepted: `start` is the position of
+/// its opening quote, `step` what the scan returned.
+pub(crate) fn string_text(bytes: &[u8], start: usize, step: Step) -> Text<'_> {
+    let raw = bytes.get(start + 1..step.pos() - 1).unwrap_or(&[]);
+    // SAFETY: `scan_string` accepted every byte between the quotes: printable ASCII, a
+    // validated escape, or a complete UTF-8 sequence accepted by `utf8_width`, which admits
+    // exactly the well-formed sequences of RFC 3629.
+    Text::json(
+        unsafe { core::str::from_utf8_unchecked(raw) },
+        step.has(Step::ESCAPED),
+    )
+}
+
+/// Scans a number literal (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) at `pos`.
+/// The status has [`Step::DIGITS`] when the token is digits only (a non-negative integer).
+pub(crate) fn scan_number(bytes: &[u8], mut pos: usize) -> Step {
+    let mut flags = Step::DIGITS;
+    if byte_at(bytes, pos) == b'-' {
+        pos += 1;
+        flags = 0;
+    }
+    match byte_at(bytes, pos) {
+        b'0' => pos += 1,
+        b'1'..=b'9' => pos = skip_digits(bytes, pos),
+        _ => return fault_at(bytes, pos),
+    }
+    if byte_at(bytes, pos) == b'.' {
+        flags = 0;
+        pos = match digits(bytes, pos + 1) {
+            Ok(end) => end,
+            Err(fault) => return fault,
+        };
+    }
+    if byte_at(bytes, pos) | 0x20 == b'e' {
+        flags = 0;
+        pos += 1;
+        if let b'+' | b'-' = byte_at(bytes, pos) {
+            pos += 1;
+        }
+        pos = match digits(bytes, pos) {
+            Ok(end) => end,
+            Err(fault) => return fault,
+        };
+    }
+    Step::ok(pos, flags)
+}
+
+fn skip_digits(bytes: &[u8], mut pos: usize) -> usize {
+    while byte_at(bytes, pos).is_ascii_digit() {
+        pos += 1;
+    }
+    pos
+}
+
+/// One or more digits at `pos`.
+fn digits(bytes: &[u8], pos: usize) -> Result<usize, Step> {
+    if byte_at(bytes, pos).is_ascii_digit() {
+        Ok(skip_digits(bytes, pos))
+    } else {
+        Err(fault_at(bytes, pos))
+    }
+}
+
+/// The value of a digits-only number token, when it fits in `0..=max`.
+pub(crate) fn integer_value(token: &[u8], max: u64) -> Option<u64> {
+    // Not `checked_mul`: on wasm32 its overflow test is a 128-bit multiplication in software,
+    // ~100 instructions per digit.
+    const LIMIT: u64 = u64::MAX / 10;
+    let mut value: u64 = 0;
+    for &d in token {
+        let digit = u64::from(d.wrapping_sub(b'0'));
+        if value > LIMIT || (value == LIMIT && digit > u64::MAX % 10) {
+            return None;
+        }
+        value = value * 10 + digit;
+    }
+    (value <= max).then_some(value)
+}
+
+/// Scans `word` (a literal such as `null`) at `pos`.
+pub(crate) fn scan_literal(bytes: &[u8], pos: usize, word: &[u8]) -> Step {
+    // `null` and `true` are compared as one word; `false` falls through to the byte loop.
+    if let (Some(found), Ok(expected)) = (bytes.get(pos..pos + 4), <[u8; 4]>::try_from(word)) {
+        if u32::from_le_bytes(expected)
+            == u32::from_le_bytes([found[0], found[1], found[2], found[3]])
+        {
+            return Step::ok(pos + 4, 0);
+        }
+    }
+    for (i, &expected) in word.iter().enumerate() {
+        if byte_at(bytes, pos + i) != expected {
+            return fault_at(bytes, pos + i);
+        }
+    }
+    Step::ok(pos + word.len(), 0)
+}
+
+/// Validates and skips any JSON value at `pos` (whitespace before it allowed), without
+/// recursion.
+pub(crate) fn skip_value(bytes: &[u8], mut pos: usize) -> Step {
+    // Bit `i` of `objects` says whether nesting level `i` is an object (1) or an array (0).
+    let mut objects = [0u32; MAX_NESTING / 32];
+    let mut depth: usize = 0;
+    loop {
+        // At the start of a value.
+        pos = skip_ws(bytes, pos);
+        let step = match byte_at(bytes, pos) {
+            open @ (b'{' | b'[') => {
+                if depth == MAX_NESTING {
+                    return Step::fault(ErrorCode::NestingTooDeep);
+                }
+                let is_object = open == b'{';
+                let (word, bit) = (depth / 32, 1u32 << (depth % 32));
+                objects[word] = if is_object {
+                    objects[word] | bit
+                } else {
+                    objects[word] & !bit
+                };
+                depth += 1;
+                pos = skip_ws(bytes, pos + 1);
+                // `open + 2` is the matching `}` or `]`.
+                if byte_at(bytes, pos) != open + 2 {
+                    if is_object {
+                        match member_key(bytes, pos) {
+                            Ok(after) => pos = after,
+                            Err(fault) => return fault,
+                        }
+                    }
+                    continue;
+                }
+                depth -= 1;
+                Step::ok(pos + 1, 0)
+            }
+            b'"' => scan_string(bytes, pos),
+            b't' => scan_literal(bytes, pos, b"true"),
+            b'f' => scan_literal(bytes, pos, b"false"),
+            b'n' => scan_literal(bytes, pos, b"null"),
+            _ => scan_number(bytes, pos),
+        };
+        if step.error().is_some() {
+            return step;
+        }
+        pos = step.pos();
+        // After a complete value: close containers until one goes on.
+        loop {
+            if depth == 0 {
+                return Step::ok(pos, 0);
+            }
+            pos = skip_ws(bytes, pos);
+            let level = depth - 1;
+            let in_object = objects[level / 32] & (1 << (level % 32)) != 0;
+            let b = byte_at(bytes, pos);
+            if b == b',' {
+                pos += 1;
+                if in_object {
+                    match member_key(bytes, skip_ws(bytes, pos)) {
+                        Ok(after) => pos = after,
+                        Err(fault) => return fault,
+                    }
+                }
+                break;
+            }
+            if b != if in_object { b'}' } else { b']' } {
+                return fault_at(bytes, pos);
+            }
+            pos += 1;
+            depth -= 1;
+        }
+    }
+}
+
+/// `"key"` then `:` at `pos`; the position after the colon.
+fn member_key(bytes: &[u8], pos: usize) -> Result<usize, Step> {
+    let key = scan_string(bytes, pos);
+    if key.error().is_some() {
+        return Err(key);
+    }
+    let colon = skip_ws(bytes, key.pos());
+    if byte_at(bytes, colon) != b':' {
+        return Err(fault_at(bytes, colon));
+    }
+    Ok(colon + 1)
+}
+
+/// Cursor with a sticky error, over the functions above, for code off the note path.
+///
+/// The first fault is recorded, the cursor jumps to the end, and every later step does
+/// nothing; callers check [`Scanner::result`] once at the end.
 #[derive(Clone)]
 pub(crate) struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
+    error: Option<ErrorCode>,
 }
 
 impl<'a> Scanner<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Scanner { bytes, pos: 0 }
+        Scanner {
+            bytes,
+            pos: 0,
+            error: None,
+        }
+    }
+
+    /// `Ok(value)` if no fault was found so far, else the first fault.
+    pub(crate) fn result<T>(&self, value: T) -> Result<T, ErrorCode> {
+        match self.error {
+            None => Ok(value),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// Whether a fault has been recorded.
+    pub(crate) fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Takes the position of a successful step, or records its fault.
+    fn advance(&mut self, step: Step) -> bool {
+        match step.error() {
+            None => {
+                self.pos = step.pos();
+                true
+            }
+            Some(code) => {
+                self.fail(code);
+                false
+            }
+        }
+    }
+
+    /// Records `code` unless a fault is already recorded, and stops scanning.
+    pub(crate) fn fail(&mut self, code: ErrorCode) {
+        self.error.get_or_insert(code);
+        self.pos = self.bytes.len();
     }
 
     pub(crate) fn pos(&self) -> usize {
@@ -38,314 +421,130 @@ impl<'a> Scanner<'a> {
         self.bytes.get(start..self.pos).unwrap_or(&[])
     }
 
-    pub(crate) fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+    /// The byte under the cursor, or 0 at the end.
+    pub(crate) fn peek(&self) -> u8 {
+        byte_at(self.bytes, self.pos)
     }
 
     pub(crate) fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
+        self.pos = skip_ws(self.bytes, self.pos);
     }
 
-    /// The error for an unexpected byte at the cursor: bytes that are not UTF-8 are reported as
-    /// such, anything else (including the end of input) is a JSON syntax error.
-    pub(crate) fn unexpected(&self) -> ErrorCode {
-        match self.peek() {
-            Some(b) if b >= 0x80 && utf8_width(&self.bytes[self.pos..]).is_none() => ErrorCode::InvalidUtf8,
-            _ => ErrorCode::MalformedJson,
+    /// Consumes `byte` (never 0) if it is under the cursor.
+    pub(crate) fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == byte;
+        if found {
+            self.pos += 1;
         }
+        found
     }
 
     /// Consumes `byte` or fails.
-    pub(crate) fn expect(&mut self, byte: u8) -> Result<(), ErrorCode> {
-        if self.peek() == Some(byte) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(self.unexpected())
+    pub(crate) fn expect(&mut self, byte: u8) {
+        if !self.eat(byte) {
+            let fault = fault_at(self.bytes, self.pos);
+            self.advance(fault);
         }
     }
 
     /// After the whole document: only whitespace may follow.
-    pub(crate) fn finish(&mut self) -> Result<(), ErrorCode> {
+    pub(crate) fn finish(&mut self) {
         self.skip_ws();
-        if self.pos == self.bytes.len() {
-            Ok(())
-        } else {
-            Err(self.unexpected())
+        if self.pos < self.bytes.len() {
+            let fault = fault_at(self.bytes, self.pos);
+            self.advance(fault);
         }
     }
 
     /// Scans a string literal at the cursor and returns its contents, escapes undecoded.
-    pub(crate) fn string(&mut self) -> Result<Text<'a>, ErrorCode> {
-        self.expect(b'"')?;
+    pub(crate) fn string(&mut self) -> Text<'a> {
         let start = self.pos;
-        loop {
-            let Some(&b) = self.bytes.get(self.pos) else {
-                return Err(ErrorCode::MalformedJson);
-            };
-            match b {
-                b'"' => break,
-                b'\\' => self.escape()?,
-                0x00..=0x1F => return Err(ErrorCode::MalformedJson),
-                0x20..=0x7F => self.pos += 1,
-                _ => self.pos += utf8_width(&self.bytes[self.pos..]).ok_or(ErrorCode::InvalidUtf8)?,
-            }
-        }
-        let raw = &self.bytes[start..self.pos];
-        self.pos += 1;
-        // SAFETY: every byte of `raw` was checked above: ASCII, or a complete UTF-8 sequence
-        // accepted by `utf8_width`, which admits exactly the well-formed sequences of RFC 3629.
-        Ok(Text::json(unsafe { core::str::from_utf8_unchecked(raw) }))
-    }
-
-    /// Validates one escape sequence starting at the backslash under the cursor.
-    fn escape(&mut self) -> Result<(), ErrorCode> {
-        match self.bytes.get(self.pos + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.pos += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let unit = self.hex4(self.pos + 2)?;
-                self.pos += 6;
-                match unit {
-                    // A high surrogate must be followed at once by an escaped low surrogate.
-                    0xD800..=0xDBFF => {
-                        if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
-                            return Err(ErrorCode::MalformedJson);
-                        }
-                        if !(0xDC00..=0xDFFF).contains(&self.hex4(self.pos + 2)?) {
-                            return Err(ErrorCode::MalformedJson);
-                        }
-                        self.pos += 6;
-                        Ok(())
-                    }
-                    0xDC00..=0xDFFF => Err(ErrorCode::MalformedJson),
-                    _ => Ok(()),
-                }
-            }
-            _ => Err(ErrorCode::MalformedJson),
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Result<u32, ErrorCode> {
-        let digits = self.bytes.get(at..at + 4).ok_or(ErrorCode::MalformedJson)?;
-        let mut value = 0;
-        for &d in digits {
-            value = value * 16 + hex_value(d).ok_or(ErrorCode::MalformedJson)?;
-        }
-        Ok(value)
-    }
-
-    /// Scans a number literal (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`).
-    pub(crate) fn number(&mut self) -> Result<Integer, ErrorCode> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        let mut value: Option<u64> = Some(0);
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                while let Some(d @ b'0'..=b'9') = self.peek() {
-                    value = value
-                        .and_then(|v| v.checked_mul(10))
-                        .and_then(|v| v.checked_add(u64::from(d - b'0')));
-                    self.pos += 1;
-                }
-            }
-            _ => return Err(self.unexpected()),
-        }
-        let mut integer = !negative;
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            self.digits()?;
-            integer = false;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            self.digits()?;
-            integer = false;
-        }
-        Ok(if integer { value } else { None })
-    }
-
-    /// One or more decimal digits.
-    fn digits(&mut self) -> Result<(), ErrorCode> {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        if self.pos == start {
-            Err(self.unexpected())
+        let step = scan_string(self.bytes, start);
+        if self.advance(step) {
+            string_text(self.bytes, start, step)
         } else {
-            Ok(())
+            Text::plain("")
         }
     }
 
-    /// Consumes `null`, returning whether it was there. Other input is left untouched.
-    pub(crate) fn null(&mut self) -> Result<bool, ErrorCode> {
-        if self.peek() != Some(b'n') {
-            return Ok(false);
-        }
-        self.literal(b"null")?;
-        Ok(true)
+    /// Validates and skips any value at the cursor.
+    pub(crate) fn skip_value(&mut self) {
+        let step = skip_value(self.bytes, self.pos);
+        self.advance(step);
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), ErrorCode> {
-        for &expected in word {
-            self.expect(expected)?;
-        }
-        Ok(())
-    }
-
-    /// Scans an object at the cursor, calling `member` with the cursor on each member's value
-    /// (whitespace skipped). `member` must consume exactly that value.
-    pub(crate) fn object(
-        &mut self,
-        mut member: impl FnMut(&mut Self, Text<'a>) -> Result<(), ErrorCode>,
-    ) -> Result<(), ErrorCode> {
-        self.expect(b'{')?;
+    /// Steps to the next member of an object whose `{` has been consumed: returns its key with
+    /// the cursor on its value, or `None` after the closing `}` (or on a fault). `first` is true
+    /// for the first call on an object.
+    pub(crate) fn next_key(&mut self, first: bool) -> Option<Text<'a>> {
         self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(());
+        if self.eat(b'}') {
+            return None;
         }
-        loop {
-            let key = self.string()?;
+        if !first {
+            self.expect(b',');
             self.skip_ws();
-            self.expect(b':')?;
-            self.skip_ws();
-            member(self, key)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.unexpected()),
-            }
         }
-    }
-
-    /// Validates and skips any JSON value at the cursor without recursion.
-    pub(crate) fn skip_value(&mut self) -> Result<(), ErrorCode> {
-        // Bit `i` of `objects` says whether nesting level `i` is an object (1) or an array (0).
-        let mut objects: u128 = 0;
-        let mut depth: usize = 0;
-        loop {
-            // The cursor is at the start of a value.
-            self.skip_ws();
-            let mut opened = false;
-            match self.peek() {
-                Some(open @ (b'{' | b'[')) => {
-                    if depth == MAX_NESTING {
-                        return Err(ErrorCode::NestingTooDeep);
-                    }
-                    let is_object = open == b'{';
-                    objects = (objects & !(1 << depth)) | (u128::from(is_object) << depth);
-                    depth += 1;
-                    self.pos += 1;
-                    self.skip_ws();
-                    let close = if is_object { b'}' } else { b']' };
-                    if self.peek() == Some(close) {
-                        self.pos += 1;
-                        depth -= 1;
-                    } else {
-                        if is_object {
-                            self.member_key()?;
-                        }
-                        opened = true;
-                    }
-                }
-                Some(b'"') => {
-                    self.string()?;
-                }
-                Some(b't') => self.literal(b"true")?,
-                Some(b'f') => self.literal(b"false")?,
-                Some(b'n') => self.literal(b"null")?,
-                _ => {
-                    self.number()?;
-                }
-            }
-            if opened {
-                continue;
-            }
-            // The cursor is after a complete value: close containers until one goes on.
-            loop {
-                if depth == 0 {
-                    return Ok(());
-                }
-                self.skip_ws();
-                let in_object = objects & (1 << (depth - 1)) != 0;
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        if in_object {
-                            self.skip_ws();
-                            self.member_key()?;
-                        }
-                        break;
-                    }
-                    Some(b'}') if in_object => {
-                        self.pos += 1;
-                        depth -= 1;
-                    }
-                    Some(b']') if !in_object => {
-                        self.pos += 1;
-                        depth -= 1;
-                    }
-                    _ => return Err(self.unexpected()),
-                }
-            }
-        }
-    }
-
-    /// `"key"` then `:` inside an object being skipped.
-    fn member_key(&mut self) -> Result<(), ErrorCode> {
-        self.string()?;
+        let key = self.string();
         self.skip_ws();
-        self.expect(b':')
+        self.expect(b':');
+        self.skip_ws();
+        if self.failed() {
+            None
+        } else {
+            Some(key)
+        }
     }
 }
 
 /// Length of the well-formed UTF-8 sequence (RFC 3629) at the start of `bytes`, whose first byte
-/// is not ASCII; `None` for an invalid, overlong, surrogate or truncated sequence.
-pub(crate) fn utf8_width(bytes: &[u8]) -> Option<usize> {
-    let (width, low, high) = match *bytes.first()? {
-        0xC2..=0xDF => (2, 0x80, 0xBF),
-        0xE0 => (3, 0xA0, 0xBF),
-        0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80, 0xBF),
-        0xED => (3, 0x80, 0x9F),
-        0xF0 => (4, 0x90, 0xBF),
-        0xF1..=0xF3 => (4, 0x80, 0xBF),
-        0xF4 => (4, 0x80, 0x8F),
-        _ => return None,
-    };
-    let tail = bytes.get(1..width)?;
-    if !(low..=high).contains(&tail[0]) || tail[1..].iter().any(|&b| !(0x80..=0xBF).contains(&b)) {
-        return None;
+/// is not ASCII; 0 for an invalid, overlong, surrogate or truncated sequence.
+pub(crate) fn utf8_width(bytes: &[u8]) -> usize {
+    let lead = byte_at(bytes, 0);
+    if !(0xC2..=0xF4).contains(&lead) {
+        return 0;
     }
-    Some(width)
+    let width = if lead >= 0xF0 {
+        4
+    } else if lead >= 0xE0 {
+        3
+    } else {
+        2
+    };
+    // The second byte's range excludes overlong forms (E0, F0), UTF-16 surrogates (ED) and
+    // code points above U+10FFFF (F4).
+    let (low, high) = match lead {
+        0xE0 => (0xA0, 0xBF),
+        0xED => (0x80, 0x9F),
+        0xF0 => (0x90, 0xBF),
+        0xF4 => (0x80, 0x8F),
+        _ => (0x80, 0xBF),
+    };
+    let Some(tail) = bytes.get(1..width) else {
+        return 0;
+    };
+    let mut ok = (low..=high).contains(&tail[0]);
+    for &b in &tail[1..] {
+        ok &= b & 0xC0 == 0x80;
+    }
+    if ok {
+        width
+    } else {
+        0
+    }
 }
 
 /// Validates `bytes` as one strict JSON document (any value at the top level).
 ///
 /// This is the rule every request body is held to, exposed for hosts and tests.
 pub fn validate(bytes: &[u8]) -> Result<(), ErrorCode> {
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(ErrorCode::RequestTooLarge);
+    }
     let mut scanner = Scanner::new(bytes);
-    scanner.skip_ws();
-    scanner.skip_value()?;
-    scanner.finish()
+    scanner.skip_value();
+    scanner.finish();
+    scanner.result(())
 }
 
 #[cfg(test)]
@@ -407,7 +606,12 @@ mod tests {
             b"[}",
             b"{]",
         ] {
-            assert_eq!(check(bad), Err(ErrorCode::MalformedJson), "{}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                check(bad),
+                Err(ErrorCode::MalformedJson),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -456,23 +660,39 @@ mod tests {
 
     #[test]
     fn numbers_report_u64_integers_only() {
-        let int = |s: &str| Scanner::new(s.as_bytes()).number();
+        let int = |s: &str| {
+            let bytes = s.as_bytes();
+            let step = scan_number(bytes, 0);
+            if let Some(e) = step.error() {
+                return Err(e);
+            }
+            if step.pos() != bytes.len() {
+                return Err(ErrorCode::MalformedJson);
+            }
+            let digits = step.has(Step::DIGITS);
+            Ok(integer_value(&bytes[..step.pos()], u64::MAX).filter(|_| digits))
+        };
         assert_eq!(int("127"), Ok(Some(127)));
+        assert_eq!(int("0"), Ok(Some(0)));
         assert_eq!(int("18446744073709551615"), Ok(Some(u64::MAX)));
         assert_eq!(int("18446744073709551616"), Ok(None));
+        assert_eq!(int("99999999999999999999"), Ok(None));
         assert_eq!(int("-1"), Ok(None));
         assert_eq!(int("1.0"), Ok(None));
         assert_eq!(int("1e2"), Ok(None));
+        assert_eq!(int("1E+2"), Ok(None));
         assert_eq!(int("-0"), Ok(None));
+        assert_eq!(int("1x"), Err(ErrorCode::MalformedJson));
     }
 
     #[test]
     fn utf8_widths() {
-        assert_eq!(utf8_width("é".as_bytes()), Some(2));
-        assert_eq!(utf8_width("€".as_bytes()), Some(3));
-        assert_eq!(utf8_width("🎹".as_bytes()), Some(4));
-        assert_eq!(utf8_width(b"\xf4\x8f\xbf\xbf"), Some(4));
-        assert_eq!(utf8_width(b"\xc1\xbf"), None);
-        assert_eq!(utf8_width(b"\x80"), None);
+        assert_eq!(utf8_width("é".as_bytes()), 2);
+        assert_eq!(utf8_width("€".as_bytes()), 3);
+        assert_eq!(utf8_width("🎹".as_bytes()), 4);
+        assert_eq!(utf8_width(b"\xf4\x8f\xbf\xbf"), 4);
+        assert_eq!(utf8_width(b"\xc1\xbf"), 0);
+        assert_eq!(utf8_width(b"\x80"), 0);
+        assert_eq!(utf8_width(b""), 0);
     }
 }

@@ -36,3 +36,8 @@ pub use text::Text;
 
 #[doc(hidden)]
 pub use core::{concat as __concat, stringify as __stringify};
+
+/// The README's Rust examples, compiled and run as doctests so the manual cannot drift.
+#[cfg(all(doctest, feature = "guest"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -124,7 +124,8 @@ impl PluginMetadata<'_> {
 
     /// Serializes to JSON into `buf` (serde-json-core) and returns the text written.
     pub fn to_json<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, MetadataError> {
-        let len = serde_json_core::to_slice(self, buf).map_err(|_| MetadataError::BufferTooSmall)?;
+        let len =
+            serde_json_core::to_slice(self, buf).map_err(|_| MetadataError::BufferTooSmall)?;
         core::str::from_utf8(&buf[..len]).map_err(|_| MetadataError::InvalidUtf8)
     }
 }
@@ -185,15 +186,22 @@ impl fmt::Display for MetadataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MetadataError::TooLarge { len } => {
-                write!(f, "metadata is {len} bytes, more than the {MAX_METADATA_LEN} allowed")
+                write!(
+                    f,
+                    "metadata is {len} bytes, more than the {MAX_METADATA_LEN} allowed"
+                )
             }
             MetadataError::InvalidUtf8 => f.write_str("metadata is not valid UTF-8"),
             MetadataError::MalformedJson => f.write_str("metadata is not valid JSON"),
             MetadataError::NestingTooDeep => f.write_str("metadata JSON is nested too deeply"),
             MetadataError::NotAnObject => f.write_str("metadata must be a JSON object"),
             MetadataError::MissingField(name) => write!(f, "metadata has no \"{name}\" field"),
-            MetadataError::WrongType(name) => write!(f, "metadata field \"{name}\" has the wrong type"),
-            MetadataError::DuplicateField(name) => write!(f, "metadata field \"{name}\" appears twice"),
+            MetadataError::WrongType(name) => {
+                write!(f, "metadata field \"{name}\" has the wrong type")
+            }
+            MetadataError::DuplicateField(name) => {
+                write!(f, "metadata field \"{name}\" appears twice")
+            }
             MetadataError::EmptyName => f.write_str("metadata \"name\" is empty"),
             MetadataError::InvalidVersion => {
                 f.write_str("metadata \"version\" is not a semantic version such as 1.2.3")
@@ -204,10 +212,17 @@ impl fmt::Display for MetadataError {
                 write!(f, "action #{index} repeats an earlier action's name")
             }
             MetadataError::UnknownCapability { index } => {
-                write!(f, "capability #{index} is unknown (known: filesystem, network)")
+                write!(
+                    f,
+                    "capability #{index} is unknown (known: filesystem, network)"
+                )
             }
-            MetadataError::DuplicateCapability { index } => write!(f, "capability #{index} is declared twice"),
-            MetadataError::BufferTooSmall => f.write_str("the buffer is too small for the metadata JSON"),
+            MetadataError::DuplicateCapability { index } => {
+                write!(f, "capability #{index} is declared twice")
+            }
+            MetadataError::BufferTooSmall => {
+                f.write_str("the buffer is too small for the metadata JSON")
+            }
         }
     }
 }
@@ -235,15 +250,7 @@ pub struct MetadataView<'a> {
 impl<'a> MetadataView<'a> {
     /// The declared action names, in order.
     pub fn actions(&self) -> impl Iterator<Item = Text<'a>> + Clone + 'a {
-        let mut scanner = Scanner::new(self.actions);
-        let _ = scanner.expect(b'[');
-        (0..self.action_count).map_while(move |_| {
-            scanner.skip_ws();
-            let name = scanner.string().ok()?;
-            scanner.skip_ws();
-            let _ = scanner.expect(b',');
-            Some(name)
-        })
+        string_items(self.actions)
     }
 
     /// Number of declared actions.
@@ -257,12 +264,29 @@ impl<'a> MetadataView<'a> {
     }
 }
 
+/// The strings of an already validated JSON array of strings.
+fn string_items(array: &[u8]) -> impl Iterator<Item = Text<'_>> + Clone + '_ {
+    let mut scanner = Scanner::new(array);
+    scanner.expect(b'[');
+    core::iter::from_fn(move || {
+        scanner.skip_ws();
+        if scanner.eat(b']') || scanner.failed() {
+            return None;
+        }
+        scanner.eat(b',');
+        scanner.skip_ws();
+        let item = scanner.string();
+        (!scanner.failed()).then_some(item)
+    })
+}
+
 /// Validates metadata JSON as `init` returned it.
 ///
 /// Rules: at most [`MAX_METADATA_LEN`] bytes of strict UTF-8 JSON; an object with a non-empty
 /// string `name`, a semantic-version string `version`, an `actions` array of at least one
 /// non-empty, unique string; optional string `description` and `author`; an optional
-/// `capabilities` array of distinct known names. Unknown fields are ignored.
+/// `capabilities` array of distinct known names. Unknown fields are ignored. A syntax fault
+/// anywhere wins over a shape fault; among shape faults the first in the text is reported.
 ///
 /// ```
 /// use core_abi::metadata::validate_metadata_json;
@@ -273,49 +297,44 @@ impl<'a> MetadataView<'a> {
 /// assert!(meta.capabilities.network && !meta.capabilities.filesystem);
 /// ```
 pub fn validate_metadata_json(json: &[u8]) -> Result<MetadataView<'_>, MetadataError> {
+    const TEXT_FIELDS: [&str; 4] = ["name", "version", "description", "author"];
     if json.len() > MAX_METADATA_LEN {
         return Err(MetadataError::TooLarge { len: json.len() });
     }
+    crate::json::validate(json).map_err(|code| match code {
+        ErrorCode::InvalidUtf8 => MetadataError::InvalidUtf8,
+        ErrorCode::NestingTooDeep => MetadataError::NestingTooDeep,
+        _ => MetadataError::MalformedJson,
+    })?;
+    // From here on the text is known to be valid JSON: only its shape is checked.
     let mut s = Scanner::new(json);
     s.skip_ws();
-    if s.peek() != Some(b'{') {
-        // Report a syntax or encoding fault before the shape.
-        crate::json::validate(json).map_err(scan_error)?;
+    if !s.eat(b'{') {
         return Err(MetadataError::NotAnObject);
     }
     let mut fields: [Option<Text<'_>>; 4] = [None; 4];
     let mut actions: Option<(&[u8], usize)> = None;
     let mut capabilities: Option<CapabilitySet> = None;
-    let mut shape_error: Option<MetadataError> = None;
-    let result = s.object(|s, key| {
-        let known = ["name", "version", "description", "author"].iter().position(|k| key.eq_str(k));
-        let outcome = if let Some(i) = known {
-            let field = ["name", "version", "description", "author"][i];
-            string_field(s, field).and_then(|v| set_once(&mut fields[i], v, field))
+    let mut first_error: Option<MetadataError> = None;
+    let mut first = true;
+    while let Some(key) = s.next_key(first) {
+        first = false;
+        let outcome = if let Some(i) = TEXT_FIELDS.iter().position(|k| key.eq_str(k)) {
+            string_field(&mut s, TEXT_FIELDS[i])
+                .and_then(|v| set_once(&mut fields[i], v, TEXT_FIELDS[i]))
         } else if key.eq_str("actions") {
-            string_array(s, "actions").and_then(|a| set_once(&mut actions, a, "actions"))
+            string_array(&mut s, "actions").and_then(|a| set_once(&mut actions, a, "actions"))
         } else if key.eq_str("capabilities") {
-            capability_array(s).and_then(|c| set_once(&mut capabilities, c, "capabilities"))
+            capability_array(&mut s).and_then(|c| set_once(&mut capabilities, c, "capabilities"))
         } else {
-            s.skip_value().map_err(scan_error)
+            s.skip_value();
+            Ok(())
         };
-        match outcome {
-            Ok(()) => Ok(()),
-            Err(MetadataError::MalformedJson | MetadataError::InvalidUtf8 | MetadataError::NestingTooDeep) => {
-                Err(ErrorCode::MalformedJson)
-            }
-            Err(e) => {
-                // Keep validating the syntax; report the first shape error afterwards.
-                shape_error.get_or_insert(e);
-                Ok(())
-            }
+        if let Err(e) = outcome {
+            first_error.get_or_insert(e);
         }
-    });
-    result.and_then(|()| s.finish()).map_err(|_| {
-        // Re-run the plain validator for the precise syntax error class.
-        crate::json::validate(json).map_err(scan_error).err().unwrap_or(MetadataError::MalformedJson)
-    })?;
-    if let Some(e) = shape_error {
+    }
+    if let Some(e) = first_error {
         return Err(e);
     }
     let [name, version, description, author] = fields;
@@ -326,7 +345,10 @@ pub fn validate_metadata_json(json: &[u8]) -> Result<MetadataView<'_>, MetadataE
         return Err(MetadataError::EmptyName);
     }
     let mut buf = [0u8; 256];
-    if !version.decode_into(&mut buf).is_some_and(|v| is_semver(v.as_bytes())) {
+    if !version
+        .decode_into(&mut buf)
+        .is_some_and(|v| is_semver(v.as_bytes()))
+    {
         return Err(MetadataError::InvalidVersion);
     }
     let view = MetadataView {
@@ -339,16 +361,10 @@ pub fn validate_metadata_json(json: &[u8]) -> Result<MetadataView<'_>, MetadataE
         action_count,
     };
     // Quadratic, but bounded: 64 KiB of JSON holds at most ~16,000 names.
-    check_actions(action_count, |i| view.actions().nth(i).unwrap_or(Text::plain("")))?;
+    check_actions(action_count, |i| {
+        view.actions().nth(i).unwrap_or(Text::plain(""))
+    })?;
     Ok(view)
-}
-
-fn scan_error(code: ErrorCode) -> MetadataError {
-    match code {
-        ErrorCode::InvalidUtf8 => MetadataError::InvalidUtf8,
-        ErrorCode::NestingTooDeep => MetadataError::NestingTooDeep,
-        _ => MetadataError::MalformedJson,
-    }
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, field: &'static str) -> Result<(), MetadataError> {
@@ -359,51 +375,49 @@ fn set_once<T>(slot: &mut Option<T>, value: T, field: &'static str) -> Result<()
 }
 
 fn string_field<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Text<'a>, MetadataError> {
-    if s.peek() == Some(b'"') {
-        return s.string().map_err(scan_error);
+    if s.peek() == b'"' {
+        return Ok(s.string());
     }
-    s.skip_value().map_err(scan_error)?;
+    s.skip_value();
     Err(MetadataError::WrongType(field))
 }
 
 /// An array of strings: returns its raw text and length.
-fn string_array<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<(&'a [u8], usize), MetadataError> {
+fn string_array<'a>(
+    s: &mut Scanner<'a>,
+    field: &'static str,
+) -> Result<(&'a [u8], usize), MetadataError> {
     let start = s.pos();
-    if s.peek() != Some(b'[') {
-        s.skip_value().map_err(scan_error)?;
-        return Err(MetadataError::WrongType(field));
-    }
-    // Validate the whole array first, then check every element is a string.
-    s.skip_value().map_err(scan_error)?;
+    let is_array = s.peek() == b'[';
+    s.skip_value();
     let raw = s.slice_from(start);
+    // The text is valid JSON, so an array holds only strings iff every item starts with a quote.
     let mut items = Scanner::new(raw);
-    let _ = items.expect(b'[');
+    items.expect(b'[');
     let mut count = 0;
-    loop {
+    let mut all_strings = is_array;
+    while all_strings {
         items.skip_ws();
-        match items.peek() {
-            Some(b']') => return Ok((raw, count)),
-            Some(b'"') => {
-                items.string().map_err(scan_error)?;
-                count += 1;
-            }
-            _ => return Err(MetadataError::WrongType(field)),
+        if items.eat(b']') {
+            break;
         }
+        items.eat(b',');
         items.skip_ws();
-        let _ = items.expect(b',');
+        all_strings = items.peek() == b'"';
+        items.string();
+        count += 1;
+    }
+    if all_strings {
+        Ok((raw, count))
+    } else {
+        Err(MetadataError::WrongType(field))
     }
 }
 
 fn capability_array(s: &mut Scanner<'_>) -> Result<CapabilitySet, MetadataError> {
-    let (raw, count) = string_array(s, "capabilities")?;
-    let mut items = Scanner::new(raw);
-    let _ = items.expect(b'[');
+    let (raw, _) = string_array(s, "capabilities")?;
     let mut set = CapabilitySet::default();
-    for index in 0..count {
-        items.skip_ws();
-        let name = items.string().map_err(scan_error)?;
-        items.skip_ws();
-        let _ = items.expect(b',');
+    for (index, name) in string_items(raw).enumerate() {
         let capability = Capability::ALL
             .into_iter()
             .find(|c| name.eq_str(c.name()))
@@ -415,7 +429,10 @@ fn capability_array(s: &mut Scanner<'_>) -> Result<CapabilitySet, MetadataError>
     Ok(set)
 }
 
-fn check_actions<'a>(count: usize, action: impl Fn(usize) -> Text<'a>) -> Result<(), MetadataError> {
+fn check_actions<'a>(
+    count: usize,
+    action: impl Fn(usize) -> Text<'a>,
+) -> Result<(), MetadataError> {
     if count == 0 {
         return Err(MetadataError::NoActions);
     }
@@ -514,29 +531,47 @@ const fn identifiers_end(v: &[u8], mut i: usize, pre_release: bool) -> usize {
 pub const fn check_static_metadata(strings: &[&str], actions: &[&str], capabilities: &[&str]) {
     let mut i = 0;
     while i < strings.len() {
-        assert!(no_escapes_needed(strings[i]), "metadata strings may not contain '\"', '\\' or control characters");
+        assert!(
+            no_escapes_needed(strings[i]),
+            "metadata strings may not contain '\"', '\\' or control characters"
+        );
         i += 1;
     }
     assert!(!strings[0].is_empty(), "metadata name is empty");
-    assert!(is_semver(strings[1].as_bytes()), "metadata version is not a semantic version");
+    assert!(
+        is_semver(strings[1].as_bytes()),
+        "metadata version is not a semantic version"
+    );
     assert!(!actions.is_empty(), "metadata declares no actions");
     let mut a = 0;
     while a < actions.len() {
-        assert!(no_escapes_needed(actions[a]), "action names may not contain '\"', '\\' or control characters");
+        assert!(
+            no_escapes_needed(actions[a]),
+            "action names may not contain '\"', '\\' or control characters"
+        );
         assert!(!actions[a].is_empty(), "an action name is empty");
         let mut b = 0;
         while b < a {
-            assert!(!bytes_eq(actions[a].as_bytes(), actions[b].as_bytes()), "an action is declared twice");
+            assert!(
+                !bytes_eq(actions[a].as_bytes(), actions[b].as_bytes()),
+                "an action is declared twice"
+            );
             b += 1;
         }
         a += 1;
     }
     let mut c = 0;
     while c < capabilities.len() {
-        assert!(Capability::from_name(capabilities[c]).is_some(), "unknown capability (known: filesystem, network)");
+        assert!(
+            Capability::from_name(capabilities[c]).is_some(),
+            "unknown capability (known: filesystem, network)"
+        );
         let mut d = 0;
         while d < c {
-            assert!(!bytes_eq(capabilities[c].as_bytes(), capabilities[d].as_bytes()), "a capability is declared twice");
+            assert!(
+                !bytes_eq(capabilities[c].as_bytes(), capabilities[d].as_bytes()),
+                "a capability is declared twice"
+            );
             d += 1;
         }
         c += 1;
@@ -634,7 +669,10 @@ mod tests {
         assert_eq!(view.action_index("velocity_curve"), Some(1));
         assert!(view.capabilities.contains(Capability::Filesystem));
         assert!(!view.capabilities.contains(Capability::Network));
-        assert_eq!(meta().to_json(&mut [0u8; 8]).unwrap_err(), MetadataError::BufferTooSmall);
+        assert_eq!(
+            meta().to_json(&mut [0u8; 8]).unwrap_err(),
+            MetadataError::BufferTooSmall
+        );
     }
 
     #[test]
@@ -660,10 +698,34 @@ mod tests {
 
     #[test]
     fn semver() {
-        for ok in ["0.0.0", "1.2.3", "10.20.30", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0.3.7", "1.0.0-x-y.z", "1.0.0+20130313", "1.0.0-beta+exp.sha.5114f85"] {
+        for ok in [
+            "0.0.0",
+            "1.2.3",
+            "10.20.30",
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-0.3.7",
+            "1.0.0-x-y.z",
+            "1.0.0+20130313",
+            "1.0.0-beta+exp.sha.5114f85",
+        ] {
             assert!(is_semver(ok.as_bytes()), "{ok}");
         }
-        for bad in ["", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "v1.2.3", "1.2.3-", "1.2.3+", "1.2.3-01", "1.2.3-a..b", "1.2.3 ", "1.2.3-é"] {
+        for bad in [
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "01.2.3",
+            "1.02.3",
+            "v1.2.3",
+            "1.2.3-",
+            "1.2.3+",
+            "1.2.3-01",
+            "1.2.3-a..b",
+            "1.2.3 ",
+            "1.2.3-é",
+        ] {
             assert!(!is_semver(bad.as_bytes()), "{bad}");
         }
     }
@@ -680,44 +742,126 @@ mod tests {
             ("[]", MetadataError::NotAnObject),
             ("{", MetadataError::MalformedJson),
             (r#"{"name":"p",}"#, MetadataError::MalformedJson),
-            (r#"{"version":"1.0.0","actions":["a"]}"#, MetadataError::MissingField("name")),
-            (r#"{"name":"p","actions":["a"]}"#, MetadataError::MissingField("version")),
-            (r#"{"name":"p","version":"1.0.0"}"#, MetadataError::MissingField("actions")),
-            (r#"{"name":1,"version":"1.0.0","actions":["a"]}"#, MetadataError::WrongType("name")),
-            (r#"{"name":"p","version":"1.0.0","actions":"a"}"#, MetadataError::WrongType("actions")),
-            (r#"{"name":"p","version":"1.0.0","actions":["a",1]}"#, MetadataError::WrongType("actions")),
-            (r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":{}}"#, MetadataError::WrongType("capabilities")),
-            (r#"{"name":"p","name":"q","version":"1.0.0","actions":["a"]}"#, MetadataError::DuplicateField("name")),
-            (r#"{"name":"","version":"1.0.0","actions":["a"]}"#, MetadataError::EmptyName),
-            (r#"{"name":"p","version":"1.0","actions":["a"]}"#, MetadataError::InvalidVersion),
-            (r#"{"name":"p","version":"1.0.0","actions":[]}"#, MetadataError::NoActions),
-            (r#"{"name":"p","version":"1.0.0","actions":["a",""]}"#, MetadataError::EmptyAction { index: 1 }),
-            (r#"{"name":"p","version":"1.0.0","actions":["a","b","\u0061"]}"#, MetadataError::DuplicateAction { index: 2 }),
-            (r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":["gpu"]}"#, MetadataError::UnknownCapability { index: 0 }),
-            (r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":["network","network"]}"#, MetadataError::DuplicateCapability { index: 1 }),
+            (
+                r#"{"version":"1.0.0","actions":["a"]}"#,
+                MetadataError::MissingField("name"),
+            ),
+            (
+                r#"{"name":"p","actions":["a"]}"#,
+                MetadataError::MissingField("version"),
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0"}"#,
+                MetadataError::MissingField("actions"),
+            ),
+            (
+                r#"{"name":1,"version":"1.0.0","actions":["a"]}"#,
+                MetadataError::WrongType("name"),
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":"a"}"#,
+                MetadataError::WrongType("actions"),
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a",1]}"#,
+                MetadataError::WrongType("actions"),
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":{}}"#,
+                MetadataError::WrongType("capabilities"),
+            ),
+            (
+                r#"{"name":"p","name":"q","version":"1.0.0","actions":["a"]}"#,
+                MetadataError::DuplicateField("name"),
+            ),
+            (
+                r#"{"name":"","version":"1.0.0","actions":["a"]}"#,
+                MetadataError::EmptyName,
+            ),
+            (
+                r#"{"name":"p","version":"1.0","actions":["a"]}"#,
+                MetadataError::InvalidVersion,
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":[]}"#,
+                MetadataError::NoActions,
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a",""]}"#,
+                MetadataError::EmptyAction { index: 1 },
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a","b","\u0061"]}"#,
+                MetadataError::DuplicateAction { index: 2 },
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":["gpu"]}"#,
+                MetadataError::UnknownCapability { index: 0 },
+            ),
+            (
+                r#"{"name":"p","version":"1.0.0","actions":["a"],"capabilities":["network","network"]}"#,
+                MetadataError::DuplicateCapability { index: 1 },
+            ),
         ];
         for (json, expected) in cases {
             assert_eq!(check(json), Err(*expected), "{json}");
         }
-        assert_eq!(validate_metadata_json(b"{\"name\":\"\xff\"}").unwrap_err(), MetadataError::InvalidUtf8);
-        let big = std::format!(r#"{{"name":"p","version":"1.0.0","actions":["a"],"pad":"{}"}}"#, "x".repeat(MAX_METADATA_LEN));
+        assert_eq!(
+            validate_metadata_json(b"{\"name\":\"\xff\"}").unwrap_err(),
+            MetadataError::InvalidUtf8
+        );
+        let big = std::format!(
+            r#"{{"name":"p","version":"1.0.0","actions":["a"],"pad":"{}"}}"#,
+            "x".repeat(MAX_METADATA_LEN)
+        );
         assert_eq!(check(&big), Err(MetadataError::TooLarge { len: big.len() }));
     }
 
     #[test]
     fn unknown_fields_are_ignored() {
-        assert_eq!(check(r#"{"x":{"y":[1]},"name":"p","version":"1.0.0","actions":["a"]}"#), Ok(()));
+        assert_eq!(
+            check(r#"{"x":{"y":[1]},"name":"p","version":"1.0.0","actions":["a"]}"#),
+            Ok(())
+        );
     }
 
     #[test]
     fn runtime_validation_matches() {
         assert_eq!(meta().validate(), Ok(()));
-        assert_eq!(PluginMetadata { actions: &[], ..meta() }.validate(), Err(MetadataError::NoActions));
-        assert_eq!(PluginMetadata { actions: &["a", "a"], ..meta() }.validate(), Err(MetadataError::DuplicateAction { index: 1 }));
-        assert_eq!(PluginMetadata { name: "", ..meta() }.validate(), Err(MetadataError::EmptyName));
-        assert_eq!(PluginMetadata { version: "x", ..meta() }.validate(), Err(MetadataError::InvalidVersion));
         assert_eq!(
-            PluginMetadata { capabilities: &[Capability::Network, Capability::Network], ..meta() }.validate(),
+            PluginMetadata {
+                actions: &[],
+                ..meta()
+            }
+            .validate(),
+            Err(MetadataError::NoActions)
+        );
+        assert_eq!(
+            PluginMetadata {
+                actions: &["a", "a"],
+                ..meta()
+            }
+            .validate(),
+            Err(MetadataError::DuplicateAction { index: 1 })
+        );
+        assert_eq!(
+            PluginMetadata { name: "", ..meta() }.validate(),
+            Err(MetadataError::EmptyName)
+        );
+        assert_eq!(
+            PluginMetadata {
+                version: "x",
+                ..meta()
+            }
+            .validate(),
+            Err(MetadataError::InvalidVersion)
+        );
+        assert_eq!(
+            PluginMetadata {
+                capabilities: &[Capability::Network, Capability::Network],
+                ..meta()
+            }
+            .validate(),
             Err(MetadataError::DuplicateCapability { index: 1 })
         );
     }

@@ -9,8 +9,11 @@
 //! that borrow from it: nothing is copied and nothing is allocated, whatever the body's size.
 
 use crate::error::ErrorCode;
-use crate::json::Scanner;
-use crate::text::Text;
+use crate::json::{
+    byte_at, fault_at, integer_value, load_u64, scan_literal, scan_number, scan_string, skip_value,
+    skip_ws, string_text, Scanner, Step,
+};
+use crate::text::{bytes_eq, Text};
 
 /// Largest value of a MIDI data byte (`velocity`, `note`, `cc`, `value`).
 pub const MIDI_MAX: u8 = 127;
@@ -64,7 +67,10 @@ enum Entries<'a> {
 impl<'a> Metadata<'a> {
     /// Metadata over postcard pairs already validated by [`crate::binary`].
     pub(crate) fn binary(pairs: &'a [u8], len: usize) -> Self {
-        Metadata { entries: Entries::Binary(pairs), len }
+        Metadata {
+            entries: Entries::Binary(pairs),
+            len,
+        }
     }
 
     /// Number of entries, duplicates included.
@@ -78,8 +84,41 @@ impl<'a> Metadata<'a> {
     }
 
     /// The value of `key`, decoded on demand through [`Text`].
-    pub fn get(&self, key: &str) -> Option<Text<'a>> {
-        self.iter().filter(|(k, _)| k.eq_str(key)).last().map(|(_, v)| v)
+    pub fn get(&self, wanted: &str) -> Option<Text<'a>> {
+        // Plain loops rather than one over `iter()`: lookups run on a plugin's note path, and
+        // the iterator's enum cursor costs code and fuel there.
+        let mut found = None;
+        match self.entries {
+            Entries::Empty => {}
+            Entries::Json(object) => {
+                // The object was validated when the request was parsed: `{`, then `"k":"v"`
+                // pairs separated by commas, with whitespace anywhere between tokens.
+                let mut pos = 1;
+                for _ in 0..self.len {
+                    let key = skip_ws(object, pos);
+                    let key_step = scan_string(object, key);
+                    let value = skip_ws(object, skip_ws(object, key_step.pos()) + 1);
+                    let value_step = scan_string(object, value);
+                    if key_step.error().is_some() || value_step.error().is_some() {
+                        break;
+                    }
+                    if string_text(object, key, key_step).eq_str(wanted) {
+                        found = Some(string_text(object, value, value_step));
+                    }
+                    pos = skip_ws(object, value_step.pos()) + 1;
+                }
+            }
+            Entries::Binary(mut pairs) => {
+                for _ in 0..self.len {
+                    let k = crate::binary::take_str(&mut pairs);
+                    let value = crate::binary::take_str(&mut pairs);
+                    if k == Some(wanted) {
+                        found = value.map(Text::plain);
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// The entries in request order.
@@ -89,12 +128,15 @@ impl<'a> Metadata<'a> {
             Entries::Json(object) => {
                 let mut scanner = Scanner::new(object);
                 // Step over `{`; `next` finds either the first key or `}`.
-                let _ = scanner.expect(b'{');
-                Cursor::Json(scanner)
+                scanner.expect(b'{');
+                Cursor::Json(scanner, true)
             }
             Entries::Binary(pairs) => Cursor::Binary(pairs),
         };
-        MetadataIter { cursor, remaining: self.len }
+        MetadataIter {
+            cursor,
+            remaining: self.len,
+        }
     }
 }
 
@@ -114,7 +156,8 @@ pub struct MetadataIter<'a> {
 #[derive(Clone)]
 enum Cursor<'a> {
     Done,
-    Json(Scanner<'a>),
+    /// The object's scanner and whether the next member is the first.
+    Json(Scanner<'a>, bool),
     Binary(&'a [u8]),
 }
 
@@ -128,12 +171,15 @@ impl<'a> Iterator for MetadataIter<'a> {
         self.remaining -= 1;
         let pair = match &mut self.cursor {
             Cursor::Done => None,
-            Cursor::Json(scanner) => next_json_pair(scanner),
+            Cursor::Json(scanner, first) => {
+                let key = scanner.next_key(core::mem::replace(first, false));
+                key.map(|key| (key, scanner.string()))
+            }
             Cursor::Binary(bytes) => {
-                postcard::take_from_bytes::<(&str, &str)>(bytes).ok().map(|((k, v), rest)| {
-                    *bytes = rest;
-                    (Text::plain(k), Text::plain(v))
-                })
+                let key = crate::binary::take_str(bytes);
+                let value = crate::binary::take_str(bytes);
+                key.zip(value)
+                    .map(|(k, v)| (Text::plain(k), Text::plain(v)))
             }
         };
         if pair.is_none() {
@@ -146,21 +192,6 @@ impl<'a> Iterator for MetadataIter<'a> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.remaining))
     }
-}
-
-/// Reads `"key":"value"` and the following `,` from an already validated object.
-fn next_json_pair<'a>(scanner: &mut Scanner<'a>) -> Option<(Text<'a>, Text<'a>)> {
-    scanner.skip_ws();
-    let key = scanner.string().ok()?;
-    scanner.skip_ws();
-    scanner.expect(b':').ok()?;
-    scanner.skip_ws();
-    let value = scanner.string().ok()?;
-    scanner.skip_ws();
-    if scanner.peek() == Some(b',') {
-        let _ = scanner.expect(b',');
-    }
-    Some((key, value))
 }
 
 /// Parses and validates a JSON request body.
@@ -179,115 +210,246 @@ fn next_json_pair<'a>(scanner: &mut Scanner<'a>) -> Option<(Text<'a>, Text<'a>)>
 /// assert!(request.context.metadata.get("curve").unwrap() == "soft");
 /// ```
 pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
-    let mut scanner = Scanner::new(body);
-    scanner.skip_ws();
+    if u32::try_from(body.len()).is_err() {
+        return Err(ErrorCode::RequestTooLarge);
+    }
+    // One loop over the members of all three objects (request, context, metadata) with the
+    // position in a local: on wasm this is several times cheaper than a call per object and
+    // per token, and the parser is a plugin's largest piece of code and work.
+    let mut level = Level::Request;
     let mut action = None;
-    let mut context = None;
-    scanner.object(|s, key| {
-        if key.eq_str("action") {
-            set_once(&mut action, string_value(s)?)
-        } else if key.eq_str("context") {
-            set_once(&mut context, context_value(s)?)
-        } else {
-            s.skip_value()
+    let mut context = RequestContext::default();
+    let mut midi = [None; 4];
+    let mut seen: u32 = 0;
+    let mut metadata_start = 0;
+    let mut pos = skip_ws(body, 0);
+    if byte_at(body, pos) != b'{' {
+        return Err(fault(fault_at(body, pos)));
+    }
+    pos += 1;
+    let mut first = true;
+    loop {
+        pos = skip_ws(body, pos);
+        let b = byte_at(body, pos);
+        if b == b'}' {
+            pos += 1;
+            first = false;
+            level = match level {
+                Level::Request => break,
+                Level::Context => Level::Request,
+                Level::Metadata => {
+                    context.metadata.entries = Entries::Json(&body[metadata_start..pos]);
+                    Level::Context
+                }
+            };
+            continue;
         }
-    })?;
-    scanner.finish()?;
+        if !first {
+            if b != b',' {
+                return Err(fault(fault_at(body, pos)));
+            }
+            pos = skip_ws(body, pos + 1);
+        }
+        first = false;
+        let key_step = scan_string(body, pos);
+        check(key_step)?;
+        let key_start = pos;
+        pos = skip_ws(body, key_step.pos());
+        if byte_at(body, pos) != b':' {
+            return Err(fault(fault_at(body, pos)));
+        }
+        pos = skip_ws(body, pos + 1);
+        let field = match level {
+            Level::Request => field_id(body, key_start, key_step, &REQUEST_FIELDS, 0),
+            Level::Context => field_id(
+                body,
+                key_start,
+                key_step,
+                &CONTEXT_FIELDS,
+                REQUEST_FIELDS.len(),
+            ),
+            Level::Metadata => Field::METADATA_ENTRY,
+        };
+        if field < Field::UNKNOWN {
+            let bit = 1 << field;
+            if seen & bit != 0 {
+                return Err(ErrorCode::InvalidField);
+            }
+            seen |= bit;
+        }
+        let value = byte_at(body, pos);
+        let step = match field {
+            Field::ACTION | Field::METADATA_ENTRY if value == b'"' => {
+                let step = scan_string(body, pos);
+                check(step)?;
+                if field == Field::ACTION {
+                    action = Some(string_text(body, pos, step));
+                } else {
+                    context.metadata.len += 1;
+                }
+                step
+            }
+            Field::CONTEXT | Field::METADATA if value == b'{' => {
+                if field == Field::CONTEXT {
+                    level = Level::Context;
+                } else {
+                    level = Level::Metadata;
+                    metadata_start = pos;
+                }
+                pos += 1;
+                first = true;
+                continue;
+            }
+            Field::VELOCITY..=Field::TIMESTAMP if value == b'-' || value.is_ascii_digit() => {
+                let step = scan_number(body, pos);
+                check(step)?;
+                let max = if field == Field::TIMESTAMP {
+                    u64::MAX
+                } else {
+                    u64::from(MIDI_MAX)
+                };
+                let number = step
+                    .has(Step::DIGITS)
+                    .then(|| integer_value(&body[pos..step.pos()], max))
+                    .flatten()
+                    .ok_or(ErrorCode::InvalidField)?;
+                match field {
+                    Field::TIMESTAMP => context.timestamp = number,
+                    // The range check makes the narrowing cast lossless.
+                    _ => midi[(field - Field::VELOCITY) as usize] = Some(number as u8),
+                }
+                step
+            }
+            Field::UNKNOWN => skip_value(body, pos),
+            // Any known field may be null (meaning absent), except the action and metadata
+            // values, which must be strings.
+            _ if value == b'n' && field != Field::ACTION && field != Field::METADATA_ENTRY => {
+                scan_literal(body, pos, b"null")
+            }
+            // The wrong type: still validated, so that malformed JSON is reported as such.
+            _ => {
+                check(skip_value(body, pos))?;
+                return Err(ErrorCode::InvalidField);
+            }
+        };
+        check(step)?;
+        pos = step.pos();
+    }
+    pos = skip_ws(body, pos);
+    if pos < body.len() {
+        return Err(fault(fault_at(body, pos)));
+    }
+    [context.velocity, context.note, context.cc, context.value] = midi;
     Ok(Request {
         action: action.ok_or(ErrorCode::InvalidField)?,
-        context: context.unwrap_or_default(),
+        context,
     })
 }
 
-/// Stores a field's value, rejecting a second occurrence of the same field.
-fn set_once<T>(slot: &mut Option<T>, value: T) -> Result<(), ErrorCode> {
-    if slot.is_some() {
-        return Err(ErrorCode::InvalidField);
-    }
-    *slot = Some(value);
-    Ok(())
+/// Which object the parser is in.
+#[derive(Clone, Copy)]
+enum Level {
+    Request,
+    Context,
+    Metadata,
 }
 
-/// A value of the wrong type: still validated, so that malformed JSON is reported as such.
-fn wrong_type<T>(s: &mut Scanner<'_>) -> Result<T, ErrorCode> {
-    s.skip_value()?;
-    Err(ErrorCode::InvalidField)
+/// Field numbers: bit positions in the parser's duplicate-detection mask.
+struct Field;
+
+impl Field {
+    const ACTION: u32 = 0;
+    const CONTEXT: u32 = 1;
+    const VELOCITY: u32 = 2;
+    const TIMESTAMP: u32 = 6;
+    const METADATA: u32 = 7;
+    /// An unknown key: skipped.
+    const UNKNOWN: u32 = 8;
+    /// A key inside `metadata`: any name, may repeat.
+    const METADATA_ENTRY: u32 = 9;
 }
 
-fn string_value<'a>(s: &mut Scanner<'a>) -> Result<Text<'a>, ErrorCode> {
-    if s.peek() == Some(b'"') {
-        s.string()
-    } else {
-        wrong_type(s)
-    }
+const REQUEST_FIELDS: [FieldName; 2] = [FieldName::new("action"), FieldName::new("context")];
+const CONTEXT_FIELDS: [FieldName; 6] = [
+    FieldName::new("velocity"),
+    FieldName::new("note"),
+    FieldName::new("cc"),
+    FieldName::new("value"),
+    FieldName::new("timestamp"),
+    FieldName::new("metadata"),
+];
+
+/// A known field name, with what the parser compares first: its length and its first eight
+/// bytes as one little-endian word, so that matching a key costs a few instructions per
+/// candidate instead of a byte loop.
+#[derive(Clone, Copy)]
+struct FieldName {
+    name: &'static str,
+    head: u64,
 }
 
-/// `null`, or an integer that fits `u64`.
-fn integer_value(s: &mut Scanner<'_>, max: u64) -> Result<Option<u64>, ErrorCode> {
-    match s.peek() {
-        Some(b'-' | b'0'..=b'9') => match s.number()? {
-            Some(v) if v <= max => Ok(Some(v)),
-            _ => Err(ErrorCode::InvalidField),
-        },
-        _ if s.null()? => Ok(None),
-        _ => wrong_type(s),
-    }
-}
-
-fn midi_value(s: &mut Scanner<'_>) -> Result<Option<u8>, ErrorCode> {
-    // The range check makes the narrowing cast lossless.
-    Ok(integer_value(s, u64::from(MIDI_MAX))?.map(|v| v as u8))
-}
-
-fn context_value<'a>(s: &mut Scanner<'a>) -> Result<RequestContext<'a>, ErrorCode> {
-    if s.peek() != Some(b'{') {
-        return if s.null()? { Ok(RequestContext::default()) } else { wrong_type(s) };
-    }
-    let mut velocity = None;
-    let mut note = None;
-    let mut cc = None;
-    let mut value = None;
-    let mut timestamp = None;
-    let mut metadata = None;
-    s.object(|s, key| {
-        if key.eq_str("velocity") {
-            set_once(&mut velocity, midi_value(s)?)
-        } else if key.eq_str("note") {
-            set_once(&mut note, midi_value(s)?)
-        } else if key.eq_str("cc") {
-            set_once(&mut cc, midi_value(s)?)
-        } else if key.eq_str("value") {
-            set_once(&mut value, midi_value(s)?)
-        } else if key.eq_str("timestamp") {
-            set_once(&mut timestamp, integer_value(s, u64::MAX)?)
-        } else if key.eq_str("metadata") {
-            set_once(&mut metadata, metadata_value(s)?)
-        } else {
-            s.skip_value()
+impl FieldName {
+    const fn new(name: &'static str) -> FieldName {
+        let bytes = name.as_bytes();
+        let mut head = 0;
+        let mut i = 0;
+        while i < bytes.len() && i < 8 {
+            head |= (bytes[i] as u64) << (8 * i);
+            i += 1;
         }
-    })?;
-    Ok(RequestContext {
-        velocity: velocity.flatten(),
-        note: note.flatten(),
-        cc: cc.flatten(),
-        value: value.flatten(),
-        timestamp: timestamp.flatten().unwrap_or(0),
-        metadata: metadata.unwrap_or_default(),
-    })
+        FieldName { name, head }
+    }
 }
 
-fn metadata_value<'a>(s: &mut Scanner<'a>) -> Result<Metadata<'a>, ErrorCode> {
-    if s.peek() != Some(b'{') {
-        return if s.null()? { Ok(Metadata::default()) } else { wrong_type(s) };
+/// The first `len.min(8)` bytes at `body[start..]` as a little-endian word, zero-padded.
+fn head_word(body: &[u8], start: usize, len: usize) -> u64 {
+    if len >= 8 {
+        return load_u64(body, start).unwrap_or(0);
     }
-    let start = s.pos();
-    let mut len = 0;
-    s.object(|s, _key| {
-        string_value(s)?;
-        len += 1;
-        Ok(())
-    })?;
-    Ok(Metadata { entries: Entries::Json(s.slice_from(start)), len })
+    // Usually the body goes on after a short key, so one load and a mask will do.
+    if let Some(word) = load_u64(body, start) {
+        return word & ((1u64 << (8 * len)) - 1);
+    }
+    let mut word = 0;
+    for i in 0..len {
+        word |= u64::from(byte_at(body, start + i)) << (8 * i);
+    }
+    word
+}
+
+/// The field number of the key whose string literal starts at `body[quote]` and was scanned as
+/// `step`, among `names` (numbered from `first`), or [`Field::UNKNOWN`].
+fn field_id(body: &[u8], quote: usize, step: Step, names: &[FieldName], first: usize) -> u32 {
+    let (start, len) = (quote + 1, step.pos() - quote - 2);
+    let index = if step.has(Step::ESCAPED) {
+        let key = string_text(body, quote, step);
+        names.iter().position(|n| key.eq_str(n.name))
+    } else {
+        let head = head_word(body, start, len);
+        names.iter().position(|n| {
+            n.head == head
+                && n.name.len() == len
+                && (len <= 8 || bytes_eq(&body[start + 8..start + len], &n.name.as_bytes()[8..]))
+        })
+    };
+    match index {
+        Some(i) => (first + i) as u32,
+        None => Field::UNKNOWN,
+    }
+}
+
+/// The error of a failed step.
+fn fault(step: Step) -> ErrorCode {
+    step.error().unwrap_or(ErrorCode::MalformedJson)
+}
+
+/// Fails with the step's error, if any.
+#[inline(always)]
+fn check(step: Step) -> Result<(), ErrorCode> {
+    match step.error() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -308,7 +470,10 @@ mod tests {
         let r = parse(CANONICAL).unwrap();
         assert!(r.action == "my_action");
         let c = r.context;
-        assert_eq!((c.velocity, c.note, c.cc, c.value), (Some(100), Some(60), None, None));
+        assert_eq!(
+            (c.velocity, c.note, c.cc, c.value),
+            (Some(100), Some(60), None, None)
+        );
         assert_eq!(c.timestamp, 1_234_567_890);
         assert_eq!(c.metadata.len(), 1);
         assert!(c.metadata.get("key").unwrap() == "value");
@@ -323,14 +488,20 @@ mod tests {
         assert!(r.context.metadata.is_empty());
         let r = parse(r#"{"context":null,"action":"a"}"#).unwrap();
         assert!(r.context.metadata.iter().next().is_none());
-        let r = parse(r#"{"action":"a","context":{"timestamp":null,"metadata":null,"cc":7,"value":127}}"#).unwrap();
+        let r = parse(
+            r#"{"action":"a","context":{"timestamp":null,"metadata":null,"cc":7,"value":127}}"#,
+        )
+        .unwrap();
         assert_eq!((r.context.cc, r.context.value), (Some(7), Some(127)));
     }
 
     #[test]
     fn cc_request() {
         let r = parse(r#"{"action":"a","context":{"velocity":null,"note":null,"cc":74,"value":0,"timestamp":1,"metadata":{}}}"#).unwrap();
-        assert_eq!((r.context.cc, r.context.value, r.context.velocity), (Some(74), Some(0), None));
+        assert_eq!(
+            (r.context.cc, r.context.value, r.context.velocity),
+            (Some(74), Some(0), None)
+        );
     }
 
     #[test]
@@ -345,9 +516,15 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_ignored_but_validated() {
-        let r = parse(r#"{"x":[1,{"y":null}],"action":"a","context":{"extra":{"deep":[true]},"note":1}}"#).unwrap();
+        let r = parse(
+            r#"{"x":[1,{"y":null}],"action":"a","context":{"extra":{"deep":[true]},"note":1}}"#,
+        )
+        .unwrap();
         assert_eq!(r.context.note, Some(1));
-        assert_eq!(parse(r#"{"x":[1,],"action":"a"}"#).unwrap_err(), ErrorCode::MalformedJson);
+        assert_eq!(
+            parse(r#"{"x":[1,],"action":"a"}"#).unwrap_err(),
+            ErrorCode::MalformedJson
+        );
     }
 
     #[test]
@@ -385,7 +562,10 @@ mod tests {
         let valid = CANONICAL.as_bytes();
         for cut in 0..valid.len() {
             let err = parse_request(&valid[..cut]).unwrap_err();
-            assert!(matches!(err, ErrorCode::MalformedJson), "cut at {cut}: {err:?}");
+            assert!(
+                matches!(err, ErrorCode::MalformedJson),
+                "cut at {cut}: {err:?}"
+            );
         }
         for body in [
             "[]",
@@ -403,10 +583,38 @@ mod tests {
     }
 
     #[test]
+    fn the_first_fault_in_reading_order_decides() {
+        assert_eq!(
+            parse(r#"{"action":5,,}"#).unwrap_err(),
+            ErrorCode::InvalidField
+        );
+        assert_eq!(
+            parse(r#"{"action":"a",,"context":{"note":500}}"#).unwrap_err(),
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            parse(r#"{"context":{"note":500},,}"#).unwrap_err(),
+            ErrorCode::InvalidField
+        );
+    }
+
+    #[test]
     fn invalid_utf8_bodies() {
-        assert_eq!(parse_request(b"{\"action\":\"\xff\"}").unwrap_err(), ErrorCode::InvalidUtf8);
-        assert_eq!(parse_request(b"\xef\xbb\xbf{\"action\":\"a\"}").unwrap_err(), ErrorCode::MalformedJson);
-        assert_eq!(parse_request(b"{\"action\":\"a\",\"context\":{\"metadata\":{\"k\":\"\xed\xa0\x80\"}}}").unwrap_err(), ErrorCode::InvalidUtf8);
+        assert_eq!(
+            parse_request(b"{\"action\":\"\xff\"}").unwrap_err(),
+            ErrorCode::InvalidUtf8
+        );
+        assert_eq!(
+            parse_request(b"\xef\xbb\xbf{\"action\":\"a\"}").unwrap_err(),
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            parse_request(
+                b"{\"action\":\"a\",\"context\":{\"metadata\":{\"k\":\"\xed\xa0\x80\"}}}"
+            )
+            .unwrap_err(),
+            ErrorCode::InvalidUtf8
+        );
     }
 
     #[test]

@@ -1,0 +1,120 @@
+# midimon-plugin-kit — every command a plugin author or CI needs.
+#
+#   make check   build the template plugin and check it with host-check (the main job)
+#   make test    everything CI runs: format, lints, all tests, cross builds, budgets
+#
+# Both install what they need first (`make install-deps`), so they work on a fresh machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO      ?= cargo
+WASM       := wasm32-unknown-unknown
+WASI       := wasm32-wasip1
+FIRMWARE   := thumbv7em-none-eabihf
+PROFILE    := plugin
+OUT        := target/plugins
+PLUGINS_DIR ?= $(HOME)/.config/midimon/plugins
+
+TEMPLATE       := $(OUT)/template_nostd.wasm
+TEMPLATE_DLMAL := $(OUT)/template_nostd_dlmalloc.wasm
+TEMPLATE_OPT   := $(OUT)/template_nostd.opt.wasm
+STD_REFERENCE  := $(OUT)/std_reference.wasm
+BUDGET         := template-nostd/budget.toml
+
+# binaryen 108 (Debian) assumes the MVP feature set for a stripped module, which has no
+# target_features section: name what rustc's wasm32 targets emit by default.
+WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+                  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types
+
+HOST_CHECK := $(CARGO) run --quiet -p host-check --
+
+.PHONY: all install-deps build build-release optimize test inspect check bench install \
+        fmt-check clippy cross-builds budgets clean
+
+all: build
+
+## install-deps: Rust targets, rustfmt/clippy, and binaryen's wasm-opt (only when missing).
+install-deps:
+	@installed="$$(rustup target list --installed)"; \
+	for t in $(WASM) $(WASI) $(FIRMWARE); do \
+	  grep -qx "$$t" <<<"$$installed" || rustup target add "$$t"; \
+	done
+	@components="$$(rustup component list --installed)"; \
+	for c in rustfmt clippy; do \
+	  grep -q "^$$c" <<<"$$components" || rustup component add "$$c"; \
+	done
+	@command -v wasm-opt >/dev/null || { \
+	  echo "installing binaryen (wasm-opt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null; }
+
+## build: debug builds of the workspace (host) and the template plugin (wasm).
+build: install-deps
+	$(CARGO) build --workspace
+	$(CARGO) build -p template-nostd --target $(WASM)
+
+## build-release: the size-optimised plugins, copied to target/plugins/.
+build-release: install-deps
+	@mkdir -p $(OUT)
+	$(CARGO) build -p template-nostd --target $(WASM) --profile $(PROFILE) --features dlmalloc
+	cp target/$(WASM)/$(PROFILE)/template_nostd.wasm $(TEMPLATE_DLMAL)
+	$(CARGO) build -p template-nostd --target $(WASM) --profile $(PROFILE)
+	cp target/$(WASM)/$(PROFILE)/template_nostd.wasm $(TEMPLATE)
+	@ls -l $(TEMPLATE) $(TEMPLATE_DLMAL) | awk '{print $$5, $$9}'
+
+## optimize: wasm-opt -Oz on the release template.
+optimize: build-release
+	wasm-opt $(WASM_OPT_FLAGS) $(TEMPLATE) -o $(TEMPLATE_OPT)
+	@echo "$$(stat -c %s $(TEMPLATE)) bytes -> $$(stat -c %s $(TEMPLATE_OPT)) bytes after wasm-opt -Oz"
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy: install-deps
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	# The guest side only exists on wasm32: lint it there too.
+	$(CARGO) clippy -p template-nostd --target $(WASM) -- -D warnings
+	$(CARGO) clippy -p core-abi --features dlmalloc --target $(WASM) -- -D warnings
+
+## cross-builds: core-abi for every target it promises, the template's handler for firmware.
+cross-builds: install-deps
+	$(CARGO) build -p core-abi --target $(WASM)
+	$(CARGO) build -p core-abi --target $(WASI)
+	$(CARGO) build -p core-abi --target $(FIRMWARE)
+	$(CARGO) build -p core-abi --features guest --target $(FIRMWARE)
+	$(CARGO) rustc -p template-nostd --target $(FIRMWARE) --crate-type rlib
+
+## budgets: the template's size and fuel budgets (template-nostd/budget.toml), enforced.
+budgets: build-release
+	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
+	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(BUDGET) --max-size 10240 --max-size-optimized 10240
+
+## test: everything CI runs.
+test: install-deps fmt-check clippy cross-builds build-release
+	$(CARGO) build -p std-reference --target $(WASI) --profile $(PROFILE)
+	cp target/$(WASI)/$(PROFILE)/std_reference.wasm $(STD_REFERENCE)
+	$(CARGO) test --workspace
+	$(MAKE) --no-print-directory budgets
+
+## inspect: what the template is made of (exports, sections, biggest functions).
+inspect: build-release
+	$(HOST_CHECK) inspect $(TEMPLATE)
+
+## check: the main job — build the template plugin and check it with host-check.
+check: build-release
+	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
+
+## bench: the template (bump, dlmalloc) against the std reference plugin, side by side.
+bench: build-release
+	$(CARGO) build -p std-reference --target $(WASI) --profile $(PROFILE)
+	cp target/$(WASI)/$(PROFILE)/std_reference.wasm $(STD_REFERENCE)
+	$(CARGO) run --release --quiet -p host-check -- bench $(STD_REFERENCE) $(TEMPLATE) $(TEMPLATE_DLMAL)
+
+## install: copy the template plugin to MIDIMon's plugin directory.
+install: build-release
+	mkdir -p $(PLUGINS_DIR)
+	cp $(TEMPLATE) $(PLUGINS_DIR)/
+	@echo "installed $(PLUGINS_DIR)/$(notdir $(TEMPLATE))"
+
+clean:
+	$(CARGO) clean

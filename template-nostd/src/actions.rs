@@ -1,0 +1,220 @@
+//! The plugin's actions: the place to edit.
+//!
+//! Plain Rust over [`core_abi::Request`], with no wasm in sight, so the same code runs in the
+//! wasm plugin, on firmware and in native unit tests. Each action reads the MIDI event from
+//! `request.context` and its parameters from `request.context.metadata` (the `params` of the
+//! MIDIMon mapping), and answers `Ok(())` or an [`ErrorCode`].
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use core_abi::{ErrorCode, Request, Text};
+
+/// The velocity `velocity_curve` produced last; firmware reads it with [`last_velocity`].
+static LAST_VELOCITY: AtomicU8 = AtomicU8::new(0);
+
+/// Runs one request. Every declared action must have a branch here.
+pub fn handle(request: &Request<'_>) -> Result<(), ErrorCode> {
+    let action = &request.action;
+    if action.eq_str("my_action") {
+        my_action(request)
+    } else if action.eq_str("velocity_curve") {
+        velocity_curve(request)
+    } else if action.eq_str("note_filter") {
+        note_filter(request)
+    } else {
+        Err(ErrorCode::UnknownAction)
+    }
+}
+
+/// The original template's action: succeeds on any valid request.
+fn my_action(_request: &Request<'_>) -> Result<(), ErrorCode> {
+    Ok(())
+}
+
+/// Reshapes the note's velocity with the curve named by the `curve` parameter.
+fn velocity_curve(request: &Request<'_>) -> Result<(), ErrorCode> {
+    let velocity = request.context.velocity.ok_or(ErrorCode::InvalidField)?;
+    let curve = match request.context.metadata.get("curve") {
+        None => Curve::Linear,
+        Some(name) => Curve::from_name(name).ok_or(ErrorCode::InvalidField)?,
+    };
+    LAST_VELOCITY.store(curve.apply(velocity), Ordering::Relaxed);
+    Ok(())
+}
+
+/// Passes notes inside `min..=max` (parameters, default the whole range) and declines the rest.
+fn note_filter(request: &Request<'_>) -> Result<(), ErrorCode> {
+    let note = request.context.note.ok_or(ErrorCode::InvalidField)?;
+    let metadata = &request.context.metadata;
+    let min = midi_parameter(metadata.get("min"), 0)?;
+    let max = midi_parameter(metadata.get("max"), 127)?;
+    if (min..=max).contains(&note) {
+        Ok(())
+    } else {
+        Err(ErrorCode::Declined)
+    }
+}
+
+/// A 0..=127 parameter written as a decimal string, or `default` when absent.
+fn midi_parameter(value: Option<Text<'_>>, default: u8) -> Result<u8, ErrorCode> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.parse_u32() {
+            Some(v) if v <= 127 => Ok(v as u8),
+            _ => Err(ErrorCode::InvalidField),
+        },
+    }
+}
+
+/// The velocity `velocity_curve` produced last (0 before the first call).
+pub fn last_velocity() -> u8 {
+    LAST_VELOCITY.load(Ordering::Relaxed)
+}
+
+/// A velocity response curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    /// Output = input.
+    Linear,
+    /// Louder at low velocities: `127 - (127 - v)² / 127`.
+    Soft,
+    /// Quieter at low velocities: `v² / 127`.
+    Hard,
+}
+
+impl Curve {
+    /// The curve a `curve` parameter names: `linear`, `soft` or `hard`.
+    pub fn from_name(name: Text<'_>) -> Option<Curve> {
+        if name.eq_str("linear") {
+            Some(Curve::Linear)
+        } else if name.eq_str("soft") {
+            Some(Curve::Soft)
+        } else if name.eq_str("hard") {
+            Some(Curve::Hard)
+        } else {
+            None
+        }
+    }
+
+    /// Applies the curve to a velocity in 0..=127; the result stays in 0..=127.
+    pub fn apply(self, velocity: u8) -> u8 {
+        let v = u16::from(velocity.min(127));
+        let out = match self {
+            Curve::Linear => v,
+            Curve::Soft => 127 - (127 - v) * (127 - v) / 127,
+            Curve::Hard => v * v / 127,
+        };
+        out as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core_abi::guest::handle_json;
+
+    use crate::ACTIONS;
+
+    fn run(body: &str) -> i32 {
+        handle_json(body.as_bytes(), ACTIONS, handle)
+    }
+
+    #[test]
+    fn curves_keep_the_ends_and_bend_the_middle() {
+        for curve in [Curve::Linear, Curve::Soft, Curve::Hard] {
+            assert_eq!(curve.apply(0), 0, "{curve:?}");
+            assert_eq!(curve.apply(127), 127, "{curve:?}");
+            assert_eq!(curve.apply(200), 127, "{curve:?} clamps");
+        }
+        assert_eq!(Curve::Linear.apply(64), 64);
+        assert!(Curve::Soft.apply(64) > 64);
+        assert!(Curve::Hard.apply(64) < 64);
+        for v in 0..=127u8 {
+            assert!(Curve::Soft.apply(v) >= v && Curve::Hard.apply(v) <= v);
+        }
+    }
+
+    #[test]
+    fn my_action_accepts_any_valid_request() {
+        assert_eq!(run(r#"{"action":"my_action"}"#), 0);
+        assert_eq!(
+            run(
+                r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn velocity_curve_reads_its_parameter() {
+        assert_eq!(
+            run(
+                r#"{"action":"velocity_curve","context":{"velocity":64,"metadata":{"curve":"hard"}}}"#
+            ),
+            0
+        );
+        assert_eq!(last_velocity(), Curve::Hard.apply(64));
+        assert_eq!(
+            run(r#"{"action":"velocity_curve","context":{"velocity":64}}"#),
+            0
+        );
+        assert_eq!(
+            run(
+                r#"{"action":"velocity_curve","context":{"velocity":64,"metadata":{"curve":"s\u006fft"}}}"#
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                r#"{"action":"velocity_curve","context":{"velocity":64,"metadata":{"curve":"wobbly"}}}"#
+            ),
+            4
+        );
+        assert_eq!(
+            run(r#"{"action":"velocity_curve","context":{"note":60}}"#),
+            4
+        );
+    }
+
+    #[test]
+    fn note_filter_passes_its_range() {
+        let body = |note: u8| {
+            std::format!(
+                r#"{{"action":"note_filter","context":{{"note":{note},"metadata":{{"min":"48","max":"72"}}}}}}"#
+            )
+        };
+        assert_eq!(run(&body(48)), 0);
+        assert_eq!(run(&body(72)), 0);
+        assert_eq!(run(&body(47)), 8);
+        assert_eq!(run(&body(73)), 8);
+        assert_eq!(run(r#"{"action":"note_filter","context":{"note":0}}"#), 0);
+        assert_eq!(
+            run(r#"{"action":"note_filter","context":{"note":1,"metadata":{"min":"128"}}}"#),
+            4
+        );
+        assert_eq!(
+            run(r#"{"action":"note_filter","context":{"note":1,"metadata":{"max":"x"}}}"#),
+            4
+        );
+        assert_eq!(run(r#"{"action":"note_filter","context":{"cc":1}}"#), 4);
+    }
+
+    #[test]
+    fn unknown_actions_are_3() {
+        assert_eq!(run(r#"{"action":"nope"}"#), 3);
+        assert_eq!(
+            handle(&core_abi::parse_request(br#"{"action":"nope"}"#).unwrap()),
+            Err(ErrorCode::UnknownAction)
+        );
+    }
+
+    #[test]
+    fn metadata_is_valid() {
+        let meta =
+            core_abi::metadata::validate_metadata_json(crate::METADATA_JSON.as_bytes()).unwrap();
+        assert_eq!(meta.action_count(), ACTIONS.len());
+        for (declared, listed) in meta.actions().zip(ACTIONS) {
+            assert!(declared == *listed);
+        }
+    }
+}
