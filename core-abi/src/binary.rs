@@ -127,6 +127,11 @@ fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
 
 /// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64).
 fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
+    // Most varints on the note path (action index, count, string lengths) are one byte.
+    if let [first @ 0..=0x7F, tail @ ..] = *bytes {
+        *bytes = tail;
+        return Some(u64::from(*first));
+    }
     // A local cursor, written back once: on wasm that keeps the loop out of memory.
     let mut rest = *bytes;
     let mut value: u64 = 0;

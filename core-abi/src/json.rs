@@ -16,8 +16,9 @@
 use crate::error::ErrorCode;
 use crate::text::{decode_escape, Text, INVALID_ESCAPE};
 
-/// Deepest nesting of arrays and objects inside a value the scanner skips.
-/// Deeper input is rejected with [`ErrorCode::NestingTooDeep`] (the same limit serde_json uses).
+/// Deepest nesting of arrays and objects in a document, counting every level from the top:
+/// `[[1]]` nests 2 levels. Deeper input is rejected with [`ErrorCode::NestingTooDeep`].
+/// (serde_json's default limit is one level less: it accepts at most 127.)
 pub const MAX_NESTING: usize = 128;
 
 /// Largest input the scanner accepts: positions are 32-bit.
@@ -87,12 +88,22 @@ pub(crate) fn byte_at(bytes: &[u8], pos: usize) -> u8 {
 }
 
 /// The position of the first non-whitespace byte at or after `pos`.
-#[inline(always)]
 pub(crate) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
         pos += 1;
     }
     pos
+}
+
+/// [`skip_ws`] for the note path: JSON from a host is usually compact, and one comparison
+/// (whitespace is at most `0x20`) saves the call.
+#[inline(always)]
+pub(crate) fn skip_ws_fast(bytes: &[u8], pos: usize) -> usize {
+    if byte_at(bytes, pos) > b' ' {
+        pos
+    } else {
+        skip_ws(bytes, pos)
+    }
 }
 
 /// The fault of an unexpected byte at `pos`: bytes that are not UTF-8 are reported as such,
@@ -120,7 +131,9 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
             Some(b'"') => return Step::ok(pos + 1, flags),
             Some(b'\\') => {
                 flags = Step::ESCAPED;
-                if decode_escape(bytes, &mut pos) == INVALID_ESCAPE {
+                let escape = decode_escape(bytes, pos);
+                pos = escape.end();
+                if escape.code_point() == INVALID_ESCAPE {
                     return Step::fault(ErrorCode::MalformedJson);
                 }
             }
@@ -274,8 +287,8 @@ pub(crate) fn scan_literal(bytes: &[u8], pos: usize, word: &[u8]) -> Step {
 }
 
 /// Validates and skips any JSON value at `pos` (whitespace before it allowed), without
-/// recursion.
-pub(crate) fn skip_value(bytes: &[u8], mut pos: usize) -> Step {
+/// recursion, allowing the value to nest at most `max_depth` levels of arrays and objects.
+pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, max_depth: usize) -> Step {
     // Bit `i` of `objects` says whether nesting level `i` is an object (1) or an array (0).
     let mut objects = [0u32; MAX_NESTING / 32];
     let mut depth: usize = 0;
@@ -284,7 +297,7 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize) -> Step {
         pos = skip_ws(bytes, pos);
         let step = match byte_at(bytes, pos) {
             open @ (b'{' | b'[') => {
-                if depth == MAX_NESTING {
+                if depth >= max_depth {
                     return Step::fault(ErrorCode::NestingTooDeep);
                 }
                 let is_object = open == b'{';
@@ -467,9 +480,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Validates and skips any value at the cursor.
-    pub(crate) fn skip_value(&mut self) {
-        let step = skip_value(self.bytes, self.pos);
+    /// Validates and skips any value at the cursor, which is inside `depth` levels already.
+    pub(crate) fn skip_value(&mut self, depth: usize) {
+        let step = skip_value(self.bytes, self.pos, MAX_NESTING.saturating_sub(depth));
         self.advance(step);
     }
 
@@ -542,7 +555,7 @@ pub fn validate(bytes: &[u8]) -> Result<(), ErrorCode> {
         return Err(ErrorCode::RequestTooLarge);
     }
     let mut scanner = Scanner::new(bytes);
-    scanner.skip_value();
+    scanner.skip_value(0);
     scanner.finish();
     scanner.result(())
 }

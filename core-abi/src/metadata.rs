@@ -327,7 +327,7 @@ pub fn validate_metadata_json(json: &[u8]) -> Result<MetadataView<'_>, MetadataE
         } else if key.eq_str("capabilities") {
             capability_array(&mut s).and_then(|c| set_once(&mut capabilities, c, "capabilities"))
         } else {
-            s.skip_value();
+            s.skip_value(1);
             Ok(())
         };
         if let Err(e) = outcome {
@@ -344,11 +344,16 @@ pub fn validate_metadata_json(json: &[u8]) -> Result<MetadataView<'_>, MetadataE
     if name.is_empty() {
         return Err(MetadataError::EmptyName);
     }
+    // A version is ASCII, so it is almost always written without escapes and checked in place;
+    // an escaped one is decoded first (and held to 256 bytes).
     let mut buf = [0u8; 256];
-    if !version
-        .decode_into(&mut buf)
-        .is_some_and(|v| is_semver(v.as_bytes()))
-    {
+    let version_ok = match version.as_plain() {
+        Some(plain) => is_semver(plain.as_bytes()),
+        None => version
+            .decode_into(&mut buf)
+            .is_some_and(|v| is_semver(v.as_bytes())),
+    };
+    if !version_ok {
         return Err(MetadataError::InvalidVersion);
     }
     let view = MetadataView {
@@ -378,7 +383,7 @@ fn string_field<'a>(s: &mut Scanner<'a>, field: &'static str) -> Result<Text<'a>
     if s.peek() == b'"' {
         return Ok(s.string());
     }
-    s.skip_value();
+    s.skip_value(1);
     Err(MetadataError::WrongType(field))
 }
 
@@ -389,7 +394,7 @@ fn string_array<'a>(
 ) -> Result<(&'a [u8], usize), MetadataError> {
     let start = s.pos();
     let is_array = s.peek() == b'[';
-    s.skip_value();
+    s.skip_value(1);
     let raw = s.slice_from(start);
     // The text is valid JSON, so an array holds only strings iff every item starts with a quote.
     let mut items = Scanner::new(raw);

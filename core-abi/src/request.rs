@@ -11,7 +11,7 @@
 use crate::error::ErrorCode;
 use crate::json::{
     byte_at, fault_at, integer_value, load_u64, scan_literal, scan_number, scan_string, skip_value,
-    skip_ws, string_text, Scanner, Step,
+    skip_ws, skip_ws_fast, string_text, Scanner, Step, MAX_NESTING,
 };
 use crate::text::{bytes_eq, Text};
 
@@ -222,14 +222,14 @@ pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
     let mut midi = [None; 4];
     let mut seen: u32 = 0;
     let mut metadata_start = 0;
-    let mut pos = skip_ws(body, 0);
+    let mut pos = skip_ws_fast(body, 0);
     if byte_at(body, pos) != b'{' {
         return Err(fault(fault_at(body, pos)));
     }
     pos += 1;
     let mut first = true;
     loop {
-        pos = skip_ws(body, pos);
+        pos = skip_ws_fast(body, pos);
         let b = byte_at(body, pos);
         if b == b'}' {
             pos += 1;
@@ -248,26 +248,20 @@ pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
             if b != b',' {
                 return Err(fault(fault_at(body, pos)));
             }
-            pos = skip_ws(body, pos + 1);
+            pos = skip_ws_fast(body, pos + 1);
         }
         first = false;
         let key_step = scan_string(body, pos);
         check(key_step)?;
         let key_start = pos;
-        pos = skip_ws(body, key_step.pos());
+        pos = skip_ws_fast(body, key_step.pos());
         if byte_at(body, pos) != b':' {
             return Err(fault(fault_at(body, pos)));
         }
-        pos = skip_ws(body, pos + 1);
+        pos = skip_ws_fast(body, pos + 1);
         let field = match level {
-            Level::Request => field_id(body, key_start, key_step, &REQUEST_FIELDS, 0),
-            Level::Context => field_id(
-                body,
-                key_start,
-                key_step,
-                &CONTEXT_FIELDS,
-                REQUEST_FIELDS.len(),
-            ),
+            Level::Request => field_id(body, key_start, key_step, Field::ACTION..Field::VELOCITY),
+            Level::Context => field_id(body, key_start, key_step, Field::VELOCITY..Field::UNKNOWN),
             Level::Metadata => Field::METADATA_ENTRY,
         };
         if field < Field::UNKNOWN {
@@ -320,7 +314,7 @@ pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
                 }
                 step
             }
-            Field::UNKNOWN => skip_value(body, pos),
+            Field::UNKNOWN => skip_value(body, pos, level.remaining_depth()),
             // Any known field may be null (meaning absent), except the action and metadata
             // values, which must be strings.
             _ if value == b'n' && field != Field::ACTION && field != Field::METADATA_ENTRY => {
@@ -328,14 +322,14 @@ pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
             }
             // The wrong type: still validated, so that malformed JSON is reported as such.
             _ => {
-                check(skip_value(body, pos))?;
+                check(skip_value(body, pos, level.remaining_depth()))?;
                 return Err(ErrorCode::InvalidField);
             }
         };
         check(step)?;
         pos = step.pos();
     }
-    pos = skip_ws(body, pos);
+    pos = skip_ws_fast(body, pos);
     if pos < body.len() {
         return Err(fault(fault_at(body, pos)));
     }
@@ -354,6 +348,14 @@ enum Level {
     Metadata,
 }
 
+impl Level {
+    /// How deep a member's value may nest: the document as a whole is held to
+    /// [`MAX_NESTING`], and this object and those around it count.
+    fn remaining_depth(self) -> usize {
+        MAX_NESTING - (self as usize + 1)
+    }
+}
+
 /// Field numbers: bit positions in the parser's duplicate-detection mask.
 struct Field;
 
@@ -369,8 +371,10 @@ impl Field {
     const METADATA_ENTRY: u32 = 9;
 }
 
-const REQUEST_FIELDS: [FieldName; 2] = [FieldName::new("action"), FieldName::new("context")];
-const CONTEXT_FIELDS: [FieldName; 6] = [
+/// Every known field, by field number ([`Field`]): the request's two, then the context's six.
+const FIELDS: [FieldName; 8] = [
+    FieldName::new("action"),
+    FieldName::new("context"),
     FieldName::new("velocity"),
     FieldName::new("note"),
     FieldName::new("cc"),
@@ -379,9 +383,32 @@ const CONTEXT_FIELDS: [FieldName; 6] = [
     FieldName::new("metadata"),
 ];
 
-/// A known field name, with what the parser compares first: its length and its first eight
-/// bytes as one little-endian word, so that matching a key costs a few instructions per
-/// candidate instead of a byte loop.
+/// Field number by [`slot`] of a key, `u8::MAX` where no field lives. Built at compile time,
+/// which fails if two fields share a slot.
+const FIELD_SLOTS: [u8; 16] = {
+    let mut slots = [u8::MAX; 16];
+    let mut i = 0;
+    while i < FIELDS.len() {
+        let name = FIELDS[i].name.as_bytes();
+        let at = slot(name.len(), name[0]);
+        assert!(
+            slots[at] == u8::MAX,
+            "two field names share a slot: change `slot`"
+        );
+        slots[at] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
+/// Where a key of this length and first byte would be in [`FIELD_SLOTS`]: the one candidate
+/// field a key is then compared with, instead of a loop over all of them.
+const fn slot(len: usize, first: u8) -> usize {
+    (len ^ first as usize) & 15
+}
+
+/// A known field name, with what the parser compares: its length and its first eight bytes as
+/// one little-endian word.
 #[derive(Clone, Copy)]
 struct FieldName {
     name: &'static str,
@@ -418,23 +445,29 @@ fn head_word(body: &[u8], start: usize, len: usize) -> u64 {
 }
 
 /// The field number of the key whose string literal starts at `body[quote]` and was scanned as
-/// `step`, among `names` (numbered from `first`), or [`Field::UNKNOWN`].
-fn field_id(body: &[u8], quote: usize, step: Step, names: &[FieldName], first: usize) -> u32 {
+/// `step`, if it is one of `fields` (a range of field numbers), or [`Field::UNKNOWN`].
+fn field_id(body: &[u8], quote: usize, step: Step, fields: core::ops::Range<u32>) -> u32 {
     let (start, len) = (quote + 1, step.pos() - quote - 2);
-    let index = if step.has(Step::ESCAPED) {
+    if step.has(Step::ESCAPED) {
         let key = string_text(body, quote, step);
-        names.iter().position(|n| key.eq_str(n.name))
-    } else {
-        let head = head_word(body, start, len);
-        names.iter().position(|n| {
-            n.head == head
-                && n.name.len() == len
-                && (len <= 8 || bytes_eq(&body[start + 8..start + len], &n.name.as_bytes()[8..]))
-        })
+        return fields
+            .clone()
+            .find(|&f| key.eq_str(FIELDS[f as usize].name))
+            .unwrap_or(Field::UNKNOWN);
+    }
+    let candidate = u32::from(FIELD_SLOTS[slot(len, byte_at(body, start))]);
+    let Some(field) = FIELDS.get(candidate as usize) else {
+        return Field::UNKNOWN;
     };
-    match index {
-        Some(i) => (first + i) as u32,
-        None => Field::UNKNOWN,
+    let name = field.name.as_bytes();
+    let matches = fields.contains(&candidate)
+        && name.len() == len
+        && field.head == head_word(body, start, len)
+        && (len <= 8 || bytes_eq(&body[start + 8..start + len], &name[8..]));
+    if matches {
+        candidate
+    } else {
+        Field::UNKNOWN
     }
 }
 

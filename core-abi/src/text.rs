@@ -121,7 +121,9 @@ impl<'a> Text<'a> {
         let mut i = 0;
         while i < raw.len() {
             let c = if raw[i] == b'\\' {
-                decode_escape(raw, &mut i)
+                let escape = decode_escape(raw, i);
+                i = escape.end();
+                escape.code_point()
             } else {
                 i += 1;
                 u32::from(raw[i - 1])
@@ -191,9 +193,9 @@ impl Iterator for Chars<'_> {
 
     fn next(&mut self) -> Option<char> {
         if self.escaped && self.rest.starts_with('\\') {
-            let mut used = 0;
-            let c = decode_escape(self.rest.as_bytes(), &mut used);
-            self.rest = self.rest.get(used..).unwrap_or("");
+            let escape = decode_escape(self.rest.as_bytes(), 0);
+            let c = escape.code_point();
+            self.rest = self.rest.get(escape.end()..).unwrap_or("");
             return Some(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
         let c = self.rest.chars().next()?;
@@ -227,9 +229,9 @@ impl Iterator for Bytes<'_> {
             self.rest = tail;
             return Some(first);
         }
-        let mut used = 0;
-        let c = decode_escape(self.rest, &mut used);
-        self.rest = self.rest.get(used..).unwrap_or(&[]);
+        let escape = decode_escape(self.rest, 0);
+        let c = escape.code_point();
+        self.rest = self.rest.get(escape.end()..).unwrap_or(&[]);
         self.end = encode_utf8(c, &mut self.pending);
         self.next = 1;
         Some(self.pending[0])
@@ -246,7 +248,9 @@ fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
     let mut unit = [0u8; 4];
     while i < raw.len() {
         let chunk: &[u8] = if raw[i] == b'\\' {
-            let len = encode_utf8(decode_escape(raw, &mut i), &mut unit);
+            let escape = decode_escape(raw, i);
+            i = escape.end();
+            let len = encode_utf8(escape.code_point(), &mut unit);
             &unit[..usize::from(len)]
         } else {
             i += 1;
@@ -308,18 +312,39 @@ fn encode_utf8(c: u32, out: &mut [u8; 4]) -> u8 {
     len
 }
 
-/// What [`decode_escape`] returns for a malformed escape: one past the last code point.
+/// The code point of a malformed escape: one past the last code point.
 pub(crate) const INVALID_ESCAPE: u32 = 0x11_0000;
 
-/// Decodes the JSON escape sequence whose backslash is at `bytes[*pos]`, advancing `*pos` past
-/// it, and returns its code point, or [`INVALID_ESCAPE`] for anything RFC 8259 rejects: an
-/// unknown escape, bad hex digits, a high surrogate not followed by an escaped low surrogate,
-/// a lone low surrogate.
+/// A decoded escape sequence: its code point and the position just after it.
+///
+/// One `u64` rather than a pair: on wasm a two-word return goes through memory, and the
+/// position would have to live in memory too, in the string scanner's hot loop.
+#[derive(Clone, Copy)]
+pub(crate) struct Escape(u64);
+
+impl Escape {
+    fn new(code_point: u32, end: usize) -> Escape {
+        Escape((end as u64) << 32 | u64::from(code_point))
+    }
+
+    /// The escaped code point, or [`INVALID_ESCAPE`].
+    pub(crate) fn code_point(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The position just after the escape.
+    pub(crate) fn end(self) -> usize {
+        (self.0 >> 32) as usize
+    }
+}
+
+/// Decodes the JSON escape sequence whose backslash is at `bytes[pos]`. Its code point is
+/// [`INVALID_ESCAPE`] for anything RFC 8259 rejects: an unknown escape, bad hex digits, a high
+/// surrogate not followed by an escaped low surrogate, a lone low surrogate.
 ///
 /// The scanner validates with it and [`Text`] decodes with it, so the rules exist once.
-pub(crate) fn decode_escape(bytes: &[u8], pos: &mut usize) -> u32 {
-    let kind = bytes.get(*pos + 1).copied().unwrap_or(0);
-    *pos += 2;
+pub(crate) fn decode_escape(bytes: &[u8], pos: usize) -> Escape {
+    let kind = bytes.get(pos + 1).copied().unwrap_or(0);
     let c = match kind {
         b'b' => 0x08,
         b'f' => 0x0C,
@@ -328,38 +353,36 @@ pub(crate) fn decode_escape(bytes: &[u8], pos: &mut usize) -> u32 {
         b't' => b'\t',
         b'"' | b'\\' | b'/' => kind,
         b'u' => {
-            let high = hex4(bytes, pos);
+            let high = hex4(bytes, pos + 2);
             if !(0xD800..0xE000).contains(&high) {
                 // Also passes INVALID_ESCAPE through from `hex4`.
-                return high;
+                return Escape::new(high, pos + 6);
             }
-            let pair = bytes.get(*pos..*pos + 2) == Some(b"\\u");
-            *pos += 2;
+            let pair = bytes.get(pos + 6..pos + 8) == Some(b"\\u");
             let low = if pair {
-                hex4(bytes, pos)
+                hex4(bytes, pos + 8)
             } else {
                 INVALID_ESCAPE
             };
             if high >= 0xDC00 || !(0xDC00..0xE000).contains(&low) {
-                return INVALID_ESCAPE;
+                return Escape::new(INVALID_ESCAPE, pos + 12);
             }
-            return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+            return Escape::new(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00), pos + 12);
         }
-        _ => return INVALID_ESCAPE,
+        _ => return Escape::new(INVALID_ESCAPE, pos + 2),
     };
-    u32::from(c)
+    Escape::new(u32::from(c), pos + 2)
 }
 
-/// Four hex digits at `bytes[*pos..]` (advancing past them), or [`INVALID_ESCAPE`].
-fn hex4(bytes: &[u8], pos: &mut usize) -> u32 {
+/// Four hex digits at `bytes[pos..]`, or [`INVALID_ESCAPE`].
+fn hex4(bytes: &[u8], pos: usize) -> u32 {
     let mut value = 0;
-    for _ in 0..4 {
-        let digit = hex_value(bytes.get(*pos).copied().unwrap_or(0));
+    for i in 0..4 {
+        let digit = hex_value(bytes.get(pos + i).copied().unwrap_or(0));
         if digit > 15 {
             return INVALID_ESCAPE;
         }
         value = value * 16 + digit;
-        *pos += 1;
     }
     value
 }

@@ -1,1 +1,283 @@
-fn main() {}
+//! The `host-check` command line: argument parsing and exit codes only; the work is in the
+//! library (`host_check`), so that the benchmark and tests can reuse it.
+
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use host_check::budget::{
+    parse_count, parse_duration, parse_nonzero_duration, parse_positive_count, parse_size,
+    BudgetOverrides, Budgets,
+};
+use host_check::report::TextStyle;
+use host_check::run::{RunError, RunRequest};
+use host_check::{check, config, input, inspect, run};
+
+/// Exit code: every check passed (warnings allowed).
+const EXIT_PASS: u8 = 0;
+/// Exit code: a check failed, or the plugin failed (`run`, `inspect`).
+const EXIT_FAIL: u8 = 1;
+/// Exit code: usage or I/O error.
+const EXIT_USAGE: u8 = 2;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed (warnings allowed)
+  1  a check failed (one `FAIL <check-id>: <why>` line per failure); for `run`, the plugin
+     returned a non-zero code or trapped; for `inspect`, the file is not a valid module
+  2  usage or I/O error: missing file, a directory, unreadable file, unknown flag or
+     subcommand, bad budget file or MIDIMon config";
+
+/// Validate a MIDIMon WebAssembly plugin before MIDIMon loads it: well-formed, honest about its
+/// capabilities, fast and small enough.
+#[derive(Debug, Parser)]
+#[command(name = "host-check", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every static and dynamic check on a plugin and report PASS/FAIL/WARN per check.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Show exports, imports, section sizes, the biggest functions and the declared metadata.
+    #[command(after_help = EXIT_CODES)]
+    Inspect(InspectArgs),
+    /// Send one request to a plugin and print its return code, fuel, time and output.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+}
+
+/// Per-call limits, shared by every subcommand.
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Budget file (TOML, top-level keys such as max_fuel = 1000000, timeout = "2s"; see the
+    /// README). Flags override its values.
+    #[arg(long, value_name = "FILE")]
+    budget: Option<PathBuf>,
+    /// Fuel per call, refilled before instantiation and before every call [default: 100000000].
+    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    max_fuel: Option<u64>,
+    /// Wall time per call, e.g. 5s, 250ms, 1.5s, 100us [default: 5s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    timeout: Option<Duration>,
+    /// Largest linear memory, inclusive, in bytes or with a KiB/MiB/GiB suffix
+    /// [default: 128MiB].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_memory: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// Print one JSON object (schema in host-check/README.md) instead of the text report.
+    #[arg(long)]
+    json: bool,
+    /// Also show what the plugin wrote to stdout and stderr.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Fail when the module is larger than this, in bytes or with a KiB/MiB suffix
+    /// [default: no limit].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_size: Option<u64>,
+    /// Fail when the module is larger than this after `wasm-opt -Oz` (needs binaryen's
+    /// wasm-opt in PATH) [default: not checked].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_size_optimized: Option<u64>,
+    /// Fail when one note-on `execute` uses more fuel than this [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    note_fuel: Option<u64>,
+    /// Fail when one note-on `execute_postcard` uses more fuel than this (only when exported)
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    postcard_fuel: Option<u64>,
+    /// Fail when the p99 latency of note-on `execute` exceeds this, e.g. 50us
+    /// [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    note_p99: Option<Duration>,
+    /// Note-on calls of the note-path measurement, at most [default: 10000].
+    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    note_calls: Option<u64>,
+    /// Wall time of the note-path measurement, at most: a slow plugin is measured on fewer
+    /// calls rather than waited on [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    note_time: Option<Duration>,
+    /// The action the note path measures [default: the first declared action].
+    #[arg(long, value_name = "ACTION")]
+    note_action: Option<String>,
+    /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
+    #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// The action to run (with --postcard: a declared action or a numeric action index).
+    #[arg(required_unless_present = "request")]
+    action: Option<String>,
+    /// The request's `context` as JSON [default: a note-on: velocity 100, note 60,
+    /// metadata {"key":"value"}].
+    #[arg(long, value_name = "JSON", conflicts_with = "request")]
+    context: Option<String>,
+    /// Send this file's bytes verbatim as the request (ACTION is then ignored).
+    #[arg(long, value_name = "FILE")]
+    request: Option<PathBuf>,
+    /// Send a postcard request to `execute_postcard` instead of JSON to `execute`.
+    #[arg(long)]
+    postcard: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => cmd_check(args),
+        Command::Inspect(args) => cmd_inspect(&args),
+        Command::Run(args) => cmd_run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints to stdout, ignoring a closed pipe (`host-check ... | head` must not panic).
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Reports a usage or I/O error and returns exit code 2.
+fn usage_error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("host-check: error: {message}");
+    EXIT_USAGE
+}
+
+/// Budget file, then flags.
+fn budgets(limits: &LimitArgs, mut overrides: BudgetOverrides) -> Result<Budgets, u8> {
+    let mut budgets = match &limits.budget {
+        Some(path) => Budgets::load(path).map_err(usage_error)?,
+        None => Budgets::default(),
+    };
+    overrides.max_fuel = limits.max_fuel;
+    overrides.timeout = limits.timeout;
+    overrides.max_memory = limits.max_memory;
+    budgets.apply(&overrides);
+    Ok(budgets)
+}
+
+fn read_plugin(path: &Path) -> Result<Vec<u8>, u8> {
+    input::read_file(path).map_err(usage_error)
+}
+
+fn cmd_check(args: CheckArgs) -> u8 {
+    let overrides = BudgetOverrides {
+        max_size: args.max_size,
+        max_size_optimized: args.max_size_optimized,
+        note_fuel: args.note_fuel,
+        postcard_fuel: args.postcard_fuel,
+        note_p99: args.note_p99,
+        note_calls: args.note_calls,
+        note_time: args.note_time,
+        note_action: args.note_action.clone(),
+        ..BudgetOverrides::default()
+    };
+    let budgets = match budgets(&args.limits, overrides) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let mappings = match &args.config {
+        Some(path) => match config::load(path) {
+            Ok(table) => Some(config::plugin_mappings(&table)),
+            Err(e) => return usage_error(e),
+        },
+        None => None,
+    };
+    let label = args.plugin.display().to_string();
+    let report = check::check(&label, &wasm, &budgets, mappings.as_deref());
+    if args.json {
+        let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+        print(&format!("{text}\n"));
+    } else {
+        print(&report.render_text(TextStyle::detect(args.verbose)));
+    }
+    report.exit_code()
+}
+
+fn cmd_inspect(args: &InspectArgs) -> u8 {
+    let budgets = match budgets(&args.limits, BudgetOverrides::default()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    match inspect::inspect(&args.plugin.display().to_string(), &wasm, &budgets) {
+        Ok(text) => {
+            print(&text);
+            EXIT_PASS
+        }
+        Err(why) => {
+            eprintln!("host-check: {why}");
+            EXIT_FAIL
+        }
+    }
+}
+
+fn cmd_run(args: RunArgs) -> u8 {
+    let budgets = match budgets(&args.limits, BudgetOverrides::default()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let body = match &args.request {
+        Some(path) => match input::read_file(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => return usage_error(e),
+        },
+        None => None,
+    };
+    let request = RunRequest {
+        action: args.action,
+        context: args.context,
+        body,
+        postcard: args.postcard,
+    };
+    match run::run(&wasm, &budgets, &request) {
+        Ok(output) => {
+            print(&output.text);
+            output.exit_code
+        }
+        Err(RunError::Usage(why)) => usage_error(why),
+        Err(RunError::Plugin(why)) => {
+            eprintln!("host-check: {why}");
+            EXIT_FAIL
+        }
+    }
+}

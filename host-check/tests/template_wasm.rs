@@ -86,10 +86,16 @@ fn exercise(wasm: &[u8]) {
 
     // The README's request shapes.
     let note_on = r#"{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}"#;
-    let note_off = r#"{"velocity":0,"note":60,"cc":null,"value":null,"timestamp":1234567891,"metadata":{}}"#;
-    let cc = r#"{"velocity":null,"note":null,"cc":74,"value":64,"timestamp":1234567892,"metadata":{}}"#;
+    let note_off =
+        r#"{"velocity":0,"note":60,"cc":null,"value":null,"timestamp":1234567891,"metadata":{}}"#;
+    let cc =
+        r#"{"velocity":null,"note":null,"cc":74,"value":64,"timestamp":1234567892,"metadata":{}}"#;
     for context in [note_on, note_off, cc, "null", "{}"] {
-        assert_eq!(code(&mut plugin, request("my_action", context).as_bytes()), 0, "{context}");
+        assert_eq!(
+            code(&mut plugin, request("my_action", context).as_bytes()),
+            0,
+            "{context}"
+        );
     }
     assert_eq!(code(&mut plugin, CANONICAL.as_bytes()), 0);
     assert_eq!(code(&mut plugin, br#"{"action":"my_action"}"#), 0);
@@ -113,14 +119,27 @@ fn exercise(wasm: &[u8]) {
 
     // Actions: unknown → 3, escapes decoded, matching case-sensitive.
     assert_eq!(code(&mut plugin, request("nope", note_on).as_bytes()), 3);
-    assert_eq!(code(&mut plugin, request("My_action", note_on).as_bytes()), 3);
-    assert_eq!(code(&mut plugin, request(r"my\u005faction", note_on).as_bytes()), 0);
-    assert_eq!(code(&mut plugin, request(r"\u006dy_action", "{}").as_bytes()), 0);
+    assert_eq!(
+        code(&mut plugin, request("My_action", note_on).as_bytes()),
+        3
+    );
+    assert_eq!(
+        code(&mut plugin, request(r"my\u005faction", note_on).as_bytes()),
+        0
+    );
+    assert_eq!(
+        code(&mut plugin, request(r"\u006dy_action", "{}").as_bytes()),
+        0
+    );
 
     // Malformed requests: the documented code, never a trap.
     let canonical = CANONICAL.as_bytes();
     for cut in 0..canonical.len() {
-        assert_eq!(code(&mut plugin, &canonical[..cut]), 2, "truncated at {cut}");
+        assert_eq!(
+            code(&mut plugin, &canonical[..cut]),
+            2,
+            "truncated at {cut}"
+        );
     }
     let malformed: &[(&[u8], ErrorCode)] = &[
         (b"", ErrorCode::MalformedJson),
@@ -128,7 +147,10 @@ fn exercise(wasm: &[u8]) {
         (br#"{"action":"my_action",}"#, ErrorCode::MalformedJson),
         (br#"{"action":"my_action"} {}"#, ErrorCode::MalformedJson),
         (br#"{"action":'my_action'}"#, ErrorCode::MalformedJson),
-        (br#"{"action":"my_action","context":{"note":060}}"#, ErrorCode::MalformedJson),
+        (
+            br#"{"action":"my_action","context":{"note":060}}"#,
+            ErrorCode::MalformedJson,
+        ),
         (br#"{"action":"\ud800"}"#, ErrorCode::MalformedJson),
         (b"{\"action\":\"my\x01action\"}", ErrorCode::MalformedJson),
         (b"{\"action\":\"\xff\"}", ErrorCode::InvalidUtf8),
@@ -136,13 +158,34 @@ fn exercise(wasm: &[u8]) {
         (b"{\"action\":\"\xed\xa0\x80\"}", ErrorCode::InvalidUtf8),
         (br#"{"context":{}}"#, ErrorCode::InvalidField),
         (br#"{"action":60}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"note":"60"}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"note":128}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"note":-1}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"velocity":100.0}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"timestamp":-1}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","context":{"metadata":{"k":1}}}"#, ErrorCode::InvalidField),
-        (br#"{"action":"my_action","action":"my_action"}"#, ErrorCode::InvalidField),
+        (
+            br#"{"action":"my_action","context":{"note":"60"}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","context":{"note":128}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","context":{"note":-1}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","context":{"velocity":100.0}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","context":{"timestamp":-1}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","context":{"metadata":{"k":1}}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (
+            br#"{"action":"my_action","action":"my_action"}"#,
+            ErrorCode::InvalidField,
+        ),
     ];
     for (body, expected) in malformed {
         assert_eq!(
@@ -159,7 +202,10 @@ fn exercise(wasm: &[u8]) {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    assert_eq!(code(&mut plugin, deep.as_bytes()), ErrorCode::NestingTooDeep.code());
+    assert_eq!(
+        code(&mut plugin, deep.as_bytes()),
+        ErrorCode::NestingTooDeep.code()
+    );
 
     // A 1 MiB body and 10,000 metadata entries work.
     let big = request(
@@ -173,7 +219,10 @@ fn exercise(wasm: &[u8]) {
     let entries: Vec<String> = (0..10_000).map(|i| format!(r#""k{i}":"v{i}""#)).collect();
     let many = request(
         "note_filter",
-        &format!(r#"{{"note":60,"metadata":{{{},"min":"60"}}}}"#, entries.join(",")),
+        &format!(
+            r#"{{"note":60,"metadata":{{{},"min":"60"}}}}"#,
+            entries.join(",")
+        ),
     );
     assert_eq!(code(&mut plugin, many.as_bytes()), 0);
 
@@ -189,15 +238,40 @@ fn exercise(wasm: &[u8]) {
     let canonical_postcard = encode_to_vec(&header, &[("key", "value")]);
     assert_eq!(postcard_code(&mut plugin, &canonical_postcard), 0);
     let filter = |note| {
-        let h = BinaryHeader { action: 2, note: Some(note), ..header };
+        let h = BinaryHeader {
+            action: 2,
+            note: Some(note),
+            ..header
+        };
         encode_to_vec(&h, &[("min", "48"), ("max", "72")])
     };
     assert_eq!(postcard_code(&mut plugin, &filter(60)), 0);
-    assert_eq!(postcard_code(&mut plugin, &filter(80)), ErrorCode::Declined.code());
-    let unknown = encode_to_vec(&BinaryHeader { action: 3, ..header }, &[]);
-    assert_eq!(postcard_code(&mut plugin, &unknown), ErrorCode::UnknownAction.code());
-    let too_high = encode_to_vec(&BinaryHeader { note: Some(128), ..header }, &[]);
-    assert_eq!(postcard_code(&mut plugin, &too_high), ErrorCode::InvalidField.code());
+    assert_eq!(
+        postcard_code(&mut plugin, &filter(80)),
+        ErrorCode::Declined.code()
+    );
+    let unknown = encode_to_vec(
+        &BinaryHeader {
+            action: 3,
+            ..header
+        },
+        &[],
+    );
+    assert_eq!(
+        postcard_code(&mut plugin, &unknown),
+        ErrorCode::UnknownAction.code()
+    );
+    let too_high = encode_to_vec(
+        &BinaryHeader {
+            note: Some(128),
+            ..header
+        },
+        &[],
+    );
+    assert_eq!(
+        postcard_code(&mut plugin, &too_high),
+        ErrorCode::InvalidField.code()
+    );
     for cut in 0..canonical_postcard.len() {
         assert_eq!(
             postcard_code(&mut plugin, &canonical_postcard[..cut]),
@@ -205,7 +279,10 @@ fn exercise(wasm: &[u8]) {
             "postcard truncated at {cut}"
         );
     }
-    assert_eq!(postcard_code(&mut plugin, CANONICAL.as_bytes()), ErrorCode::MalformedBinary.code());
+    assert_eq!(
+        postcard_code(&mut plugin, CANONICAL.as_bytes()),
+        ErrorCode::MalformedBinary.code()
+    );
 
     // Pointer tricks are answered with codes.
     let memory = u32::try_from(plugin.memory_size()).expect("memory below 4 GiB");
@@ -220,7 +297,9 @@ fn exercise(wasm: &[u8]) {
         let (code, _) = plugin.execute_postcard(ptr, len).expect("no trap");
         assert_eq!(code, expected.code(), "execute_postcard({ptr}, {len})");
     }
-    let (huge, _) = plugin.alloc(0x7fff_ffff).expect("a huge alloc does not trap");
+    let (huge, _) = plugin
+        .alloc(0x7fff_ffff)
+        .expect("a huge alloc does not trap");
     assert_eq!(huge, 0, "a 2 GiB alloc is refused with 0");
     let (empty, _) = plugin.alloc(0).expect("alloc(0) does not trap");
     assert_ne!(empty, 0, "alloc(0) returns a usable pointer");
@@ -234,7 +313,11 @@ fn exercise(wasm: &[u8]) {
         let outcome = steady.request(CANONICAL.as_bytes()).expect("no trap");
         assert_eq!(outcome.code, 0, "call {i}");
     }
-    assert_eq!(steady.memory_size(), after_first, "memory grew over 100,000 calls");
+    assert_eq!(
+        steady.memory_size(),
+        after_first,
+        "memory grew over 100,000 calls"
+    );
 }
 
 #[test]

@@ -1,0 +1,64 @@
+//! Native throughput of the request parsers, in bytes per second.
+//!
+//! The wasm cost of a request (fuel) is measured by `host-check bench`; this measures the same
+//! code natively, where firmware and hosts run it: the canonical note-on, a note-on carrying 64
+//! metadata entries, a 1 MiB body, and the postcard fast path. Run with `cargo bench -p core-abi
+//! --features std`.
+
+use std::hint::black_box;
+
+use core_abi::binary::{decode, encode_to_vec, BinaryHeader};
+use core_abi::request::parse_request;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+
+/// A note-on whose metadata has `entries` entries.
+fn note_on_with(entries: usize, value_len: usize) -> String {
+    let value = "v".repeat(value_len);
+    let metadata: Vec<String> = (0..entries)
+        .map(|i| format!(r#""key{i}":"{value}""#))
+        .collect();
+    format!(
+        r#"{{"action":"my_action","context":{{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{{{}}}}}}}"#,
+        metadata.join(",")
+    )
+}
+
+fn json(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse_request");
+    let bodies = [
+        ("note_on", NOTE_ON.to_string()),
+        ("metadata_64", note_on_with(64, 16)),
+        ("body_1mib", note_on_with(1, 1 << 20)),
+    ];
+    for (name, body) in &bodies {
+        assert!(parse_request(body.as_bytes()).is_ok(), "{name} parses");
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| parse_request(black_box(body.as_bytes())).map(|r| r.context.note))
+        });
+    }
+    group.finish();
+}
+
+fn postcard(c: &mut Criterion) {
+    let header = BinaryHeader {
+        action: 0,
+        velocity: Some(100),
+        note: Some(60),
+        cc: None,
+        value: None,
+        timestamp: 1_234_567_890,
+    };
+    let body = encode_to_vec(&header, &[("key", "value")]);
+    let mut group = c.benchmark_group("binary_decode");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("note_on", |b| {
+        b.iter(|| decode(black_box(&body)).map(|r| r.context.note))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, json, postcard);
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! `host-check check`: every static and dynamic check of one plugin, in one report.
+//!
+//! The order is fixed so that reports diff well between runs: module validity, exports, ABI
+//! marker, imports, sizes, then the dynamic checks (instantiation, `init`, metadata,
+//! capabilities, allocation, actions, malformed requests, note path, postcard) and finally the
+//! MIDIMon config. A check that cannot run because an earlier one failed is reported as
+//! skipped, so a plugin author sees every independent problem in one run.
+
+use std::time::Instant;
+
+use crate::budget::{format_duration, Budgets};
+use crate::config::{self, PluginMapping};
+use crate::dynamic_check;
+use crate::optimize;
+use crate::report::{group, Finding, Report};
+use crate::runner::{Limits, Plugin};
+use crate::static_check;
+
+/// The magic number every wasm binary starts with.
+const WASM_MAGIC: &[u8] = b"\0asm";
+
+/// Checks one plugin. `file` is only used as the report's label; `config` holds the plugin
+/// mappings of a MIDIMon config file, when one was given.
+pub fn check(
+    file: &str,
+    wasm: &[u8],
+    budgets: &Budgets,
+    config: Option<&[PluginMapping]>,
+) -> Report {
+    let started = Instant::now();
+    let mut report = Report {
+        file: file.to_string(),
+        size: wasm.len() as u64,
+        ..Report::default()
+    };
+
+    let info = match static_check::analyze(wasm) {
+        Ok(info) => Some(info),
+        Err(e) => {
+            let detail = if wasm.starts_with(WASM_MAGIC) {
+                format!("not a valid WebAssembly module: {e}")
+            } else if wasm.is_empty() {
+                "the file is empty, not a WebAssembly module".to_string()
+            } else {
+                format!(
+                    "not a WebAssembly module: it does not start with the \\0asm magic number ({e})"
+                )
+            };
+            report.push(Finding::fail("module.valid", detail));
+            None
+        }
+    };
+
+    let plugin = info.as_ref().and_then(|info| {
+        let compile_started = Instant::now();
+        match Plugin::load(wasm, Limits::from(budgets)) {
+            Ok(plugin) => {
+                report.push(Finding::pass(
+                    "module.valid",
+                    format!(
+                        "valid; {} functions, {} sections; compiled in {}",
+                        group(info.functions.len() as u64),
+                        info.sections.len(),
+                        format_duration(compile_started.elapsed())
+                    ),
+                ));
+                Some(plugin)
+            }
+            Err(e) => {
+                report.push(Finding::fail("module.valid", e.to_string()));
+                None
+            }
+        }
+    });
+
+    if let Some(info) = &info {
+        report.abi_marker = info
+            .exports
+            .iter()
+            .any(|e| e.name.starts_with(core_abi::abi::MARKER_PREFIX));
+        report.abi_version = if report.abi_marker {
+            info.abi_marker()
+        } else {
+            Some(core_abi::abi::ABI_VERSION)
+        };
+        report.exports = info.exports.clone();
+        report.imports = info.imports.clone();
+        report.extend(static_check::check_exports(info));
+        report.push(static_check::check_marker(info));
+        report.extend(static_check::check_imports(info));
+    } else {
+        for id in ["exports", "abi.marker", "imports"] {
+            report.push(Finding::skip(id, "not run: the module is not valid"));
+        }
+    }
+
+    report.extend(size_checks(wasm, budgets));
+
+    match (&info, &plugin) {
+        (Some(info), Some(plugin)) => dynamic_check::run(plugin, info, budgets, &mut report),
+        _ => report.push(Finding::skip(
+            "instantiate",
+            "not run: the module is not valid",
+        )),
+    }
+
+    if let Some(mappings) = config {
+        match &report.metadata {
+            Some(meta) => {
+                let findings = config::check(mappings, &meta.name, &meta.actions);
+                report.extend(findings);
+            }
+            None => report.push(Finding::skip(
+                "config",
+                "not run: the plugin's metadata is not available",
+            )),
+        }
+    }
+    report.elapsed = started.elapsed();
+    report
+}
+
+/// `size` and `size.optimized`.
+fn size_checks(wasm: &[u8], budgets: &Budgets) -> Vec<Finding> {
+    let size = wasm.len() as u64;
+    let mut findings = vec![match budgets.max_size {
+        Some(max) if size > max => Finding::fail(
+            "size",
+            format!(
+                "the module is {} bytes, over the budget of {} (--max-size)",
+                group(size),
+                group(max)
+            ),
+        ),
+        Some(max) => Finding::pass(
+            "size",
+            format!("{} bytes (budget {})", group(size), group(max)),
+        ),
+        None => Finding::pass(
+            "size",
+            format!("{} bytes (no --max-size budget)", group(size)),
+        ),
+    }];
+    findings.push(match budgets.max_size_optimized {
+        None => Finding::skip("size.optimized", "no --max-size-optimized budget"),
+        Some(max) => match optimize::optimize(wasm) {
+            Err(e) => Finding::fail("size.optimized", e.to_string()),
+            Ok(optimized) => {
+                let optimized = optimized.len() as u64;
+                if optimized > max {
+                    Finding::fail(
+                        "size.optimized",
+                        format!(
+                            "after wasm-opt -Oz the module is {} bytes, over the budget of {} (--max-size-optimized)",
+                            group(optimized),
+                            group(max)
+                        ),
+                    )
+                } else {
+                    Finding::pass(
+                        "size.optimized",
+                        format!(
+                            "{} bytes after wasm-opt -Oz (budget {})",
+                            group(optimized),
+                            group(max)
+                        ),
+                    )
+                }
+            }
+        },
+    });
+    findings
+}

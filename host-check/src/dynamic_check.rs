@@ -1,0 +1,1218 @@
+//! Dynamic checks: running the plugin the way MIDIMon will, under the budgets.
+//!
+//! Static checks say a module has the right shape; only running it shows that `init` returns
+//! real metadata, that every declared action answers note and CC events, that the plugin
+//! survives what a buggy or hostile host could send, and how much fuel and time the
+//! timing-critical note path costs. Everything here goes through the shared
+//! [`runner`](crate::runner), so each call is budgeted and each failure classified.
+//!
+//! Instantiation happens in two phases. The first instance gets WASI only if the module imports
+//! it, and no sandbox directory, because the capabilities are not known before `init` returns
+//! the metadata. Later instances get the grants the metadata declares. Every instance calls
+//! `init` first, as the host does; an instance that traps is discarded and a fresh one is made
+//! for the next check. The note path runs on an instance of its own, so that its memory figures
+//! are not inflated by the 1 MiB malformed request.
+
+use std::time::{Duration, Instant};
+
+use core_abi::abi;
+use core_abi::binary::{encode_to_vec, BinaryHeader};
+use core_abi::error::ErrorCode;
+
+use crate::budget::{format_duration, Budgets};
+use crate::metadata::PluginMeta;
+use crate::report::{group, Finding, NotePath, PhaseOutput, Report};
+use crate::runner::{
+    CallError, Captured, Entry, Grants, Plugin, PluginInstance, RequestError, RequestOutcome, Stage,
+};
+use crate::static_check::ModuleInfo;
+use crate::stats;
+
+/// The timestamp of every generated request.
+pub const TIMESTAMP: u64 = 1_234_567_890;
+
+/// The name used for the "undeclared action" request (suffixed if a plugin declares it).
+pub const UNDECLARED_ACTION: &str = "host_check_undeclared_action";
+
+/// A guest allocation far beyond any memory budget: `alloc` must refuse it without trapping.
+pub const HUGE_ALLOC: u32 = 0x7fff_ffff;
+
+/// Depth of the nested-array bomb in the `malformed.deep_nesting` request.
+pub const DEEP_NESTING: usize = 100_000;
+
+/// Size of the metadata value of the `malformed.large_body` request.
+pub const LARGE_BODY: usize = 1024 * 1024;
+
+/// Bytes of stdout and of stderr kept per phase (the report shows the first 64 KiB).
+const KEEP_OUTPUT: usize = 1024 * 1024;
+
+/// Note-on calls of the `execute_postcard` measurement (fuel is deterministic; a few suffice).
+const POSTCARD_CALLS: u32 = 10;
+
+/// The MIDI events every action is run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Note on: velocity 100, note 60.
+    NoteOn,
+    /// Note off: velocity 0, note 60.
+    NoteOff,
+    /// Control change: controller 74, value 64.
+    Cc,
+}
+
+impl Event {
+    /// Every event, in check order.
+    pub const ALL: [Event; 3] = [Event::NoteOn, Event::NoteOff, Event::Cc];
+
+    /// The check-id suffix: `note_on`, `note_off`, `cc`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Event::NoteOn => "note_on",
+            Event::NoteOff => "note_off",
+            Event::Cc => "cc",
+        }
+    }
+
+    /// The MIDI fields of the request's `context`.
+    fn fields(self) -> &'static str {
+        match self {
+            Event::NoteOn => r#""velocity":100,"note":60,"cc":null,"value":null"#,
+            Event::NoteOff => r#""velocity":0,"note":60,"cc":null,"value":null"#,
+            Event::Cc => r#""velocity":null,"note":null,"cc":74,"value":64"#,
+        }
+    }
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+/// The canonical JSON request for `event`, as MIDIMon sends it.
+pub fn request_json(action: &str, event: Event) -> Vec<u8> {
+    request_with(
+        &json_string(action),
+        event.fields(),
+        r#"{"key":"value"}"#,
+        "",
+    )
+}
+
+/// The canonical JSON request for `event` with `entries` metadata entries, for measuring how the
+/// cost grows with the metadata (the benchmark). The first entry is the canonical
+/// `"key":"value"`, the others `"key1":"value"` ... `"key<entries-1>":"value"`, so one entry
+/// gives exactly [`request_json`] and zero gives an empty `metadata` object.
+pub fn request_json_with_metadata(action: &str, event: Event, entries: usize) -> Vec<u8> {
+    let mut metadata = String::from("{");
+    for i in 0..entries {
+        if i == 0 {
+            metadata.push_str(r#""key":"value""#);
+        } else {
+            metadata.push_str(&format!(r#","key{i}":"value""#));
+        }
+    }
+    metadata.push('}');
+    request_with(&json_string(action), event.fields(), &metadata, "")
+}
+
+/// A request from its parts: the action as a JSON literal, the MIDI fields, the metadata
+/// object and extra top-level members (starting with a comma).
+fn request_with(action_literal: &str, fields: &str, metadata: &str, extra: &str) -> Vec<u8> {
+    format!(
+        r#"{{"action":{action_literal},"context":{{{fields},"timestamp":{TIMESTAMP},"metadata":{metadata}}}{extra}}}"#
+    )
+    .into_bytes()
+}
+
+/// The canonical note-on request of the postcard fast path.
+pub fn postcard_note_on(action_index: u32) -> Vec<u8> {
+    let header = BinaryHeader {
+        action: action_index,
+        velocity: Some(100),
+        note: Some(60),
+        cc: None,
+        value: None,
+        timestamp: TIMESTAMP,
+    };
+    encode_to_vec(&header, &[("key", "value")])
+}
+
+/// `action` with its first character written as a `\u` escape, e.g. `"\u006dy_action"`.
+pub fn escaped_action_literal(action: &str) -> String {
+    let mut chars = action.chars();
+    let Some(first) = chars.next() else {
+        return json_string(action);
+    };
+    let mut units = [0u16; 2];
+    let escaped: String = first
+        .encode_utf16(&mut units)
+        .iter()
+        .map(|u| format!("\\u{u:04x}"))
+        .collect();
+    let rest = json_string(chars.as_str());
+    // `rest` is a literal with quotes: splice the escape in after its opening quote.
+    format!("\"{escaped}{}", rest.get(1..).unwrap_or("\""))
+}
+
+/// What a malformed request must get back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// An error code; 0 is a warning.
+    Error,
+    /// Anything, as long as the call returns.
+    Anything,
+}
+
+/// The malformed-request sample: `(case, body, expectation)`.
+fn malformed_cases(action: &str) -> Vec<(&'static str, Vec<u8>, Expect)> {
+    let a = json_string(action);
+    let note_on = Event::NoteOn.fields();
+    let canonical = request_json(action, Event::NoteOn);
+    let half = canonical.len() / 2;
+    let mut invalid_utf8 = request_with(&a, note_on, r#"{"key":"value"}"#, "");
+    if let Some(pos) = invalid_utf8.windows(5).position(|w| w == b"value") {
+        invalid_utf8.splice(pos..pos + 5, [0xff, 0xfe, b'v']);
+    }
+    let nesting = format!(
+        r#","extra":{}{}"#,
+        "[".repeat(DEEP_NESTING),
+        "]".repeat(DEEP_NESTING)
+    );
+    let large = format!(r#"{{"key":"{}"}}"#, "x".repeat(LARGE_BODY));
+    vec![
+        ("empty", Vec::new(), Expect::Error),
+        ("unterminated", b"{".to_vec(), Expect::Error),
+        ("truncated", canonical[..half].to_vec(), Expect::Error),
+        ("invalid_utf8", invalid_utf8, Expect::Error),
+        (
+            "wrong_type",
+            request_with(
+                &a,
+                r#""velocity":100,"note":"60","cc":null,"value":null"#,
+                r#"{"key":"value"}"#,
+                "",
+            ),
+            Expect::Error,
+        ),
+        (
+            "out_of_range",
+            request_with(
+                &a,
+                r#""velocity":100,"note":128,"cc":null,"value":null"#,
+                r#"{"key":"value"}"#,
+                "",
+            ),
+            Expect::Error,
+        ),
+        (
+            "metadata_type",
+            request_with(&a, note_on, r#"{"key":1}"#, ""),
+            Expect::Error,
+        ),
+        (
+            "trailing_comma",
+            request_with(&a, note_on, r#"{"key":"value"},"#, ""),
+            Expect::Error,
+        ),
+        (
+            "deep_nesting",
+            request_with(&a, note_on, r#"{"key":"value"}"#, &nesting),
+            Expect::Error,
+        ),
+        (
+            "large_body",
+            request_with(&a, note_on, &large, ""),
+            Expect::Anything,
+        ),
+    ]
+}
+
+/// `0 (success)`, `3 (unknown_action)`, `42 (not an ABI error code)`.
+pub fn describe_code(code: i32) -> String {
+    match code {
+        0 => "0 (success)".to_string(),
+        c => match ErrorCode::from_code(c) {
+            Some(e) => format!("{c} ({})", e.name()),
+            None => format!("{c} (not an ABI error code)"),
+        },
+    }
+}
+
+/// Why a checked call produced no outcome.
+#[derive(Debug)]
+enum Failure {
+    /// Not attempted: an earlier call exhausted a budget (the reason says which).
+    Skipped(String),
+    /// No instance could be made, or the call failed; with the typed error when there is one.
+    Failed(Option<RequestError>, String),
+}
+
+impl Failure {
+    /// The finding for check `id`.
+    fn finding(self, id: &str) -> Finding {
+        match self {
+            Failure::Skipped(why) => Finding::skip(id, why),
+            Failure::Failed(_, why) => Finding::fail(id, why),
+        }
+    }
+}
+
+/// A call that exhausted a budget after at least this long trips the session (see
+/// [`Session`]); a quick out-of-fuel under a small `--max-fuel` does not.
+const TRIP_AFTER: Duration = Duration::from_millis(50);
+
+/// Whether a failed call means "calling this plugin again costs too much": it timed out, or it
+/// ran out of fuel (or trapped after a denied growth) after [`TRIP_AFTER`] or more. Repeating
+/// such calls would only multiply the time a check takes, so later calls are skipped.
+fn trips(error: &CallError, elapsed: Duration) -> bool {
+    match error {
+        CallError::TimedOut { .. } => true,
+        CallError::OutOfFuel { .. } | CallError::MemoryLimit { trapped: true, .. } => {
+            elapsed >= TRIP_AFTER
+        }
+        _ => false,
+    }
+}
+
+/// Instances of one phase: re-created after a trap, with their output collected. After the
+/// first call that exhausts a budget slowly (see [`trips`]), or an instance that cannot be
+/// made, the session stops calling the plugin: every later check is skipped and names the
+/// check that failed, so that a plugin stuck in a loop costs one timeout, not one per check.
+struct Session<'a> {
+    plugin: &'a Plugin,
+    grants: Grants,
+    instance: Option<PluginInstance>,
+    captured: Captured,
+    capture_full: bool,
+    tripped: Option<String>,
+}
+
+impl<'a> Session<'a> {
+    fn new(plugin: &'a Plugin, grants: Grants, tripped: Option<String>) -> Self {
+        Session {
+            plugin,
+            grants,
+            instance: None,
+            captured: Captured::default(),
+            capture_full: false,
+            tripped,
+        }
+    }
+
+    /// The current instance, or a fresh one (with `init` called) if there is none or the last
+    /// one trapped; `id` is the check that needs it.
+    fn get(&mut self, id: &str) -> Result<&mut PluginInstance, Failure> {
+        if let Some(first) = &self.tripped {
+            return Err(Failure::Skipped(format!(
+                "not run: {first} already exhausted a budget, so more calls would only add time"
+            )));
+        }
+        if self
+            .instance
+            .as_ref()
+            .is_some_and(PluginInstance::is_discarded)
+        {
+            self.retire();
+        }
+        if self.instance.is_none() {
+            let mut fresh = match self.plugin.instantiate(&self.grants) {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    self.tripped = Some(id.to_string());
+                    return Err(Failure::Failed(
+                        None,
+                        format!("a fresh instance could not be created: {e}"),
+                    ));
+                }
+            };
+            if let Err(e) = fresh.init() {
+                self.collect(&fresh);
+                self.tripped = Some(id.to_string());
+                return Err(Failure::Failed(
+                    None,
+                    format!("init failed on a fresh instance: {e}"),
+                ));
+            }
+            self.instance = Some(fresh);
+        }
+        self.instance
+            .as_mut()
+            .ok_or_else(|| Failure::Failed(None, "no instance".to_string()))
+    }
+
+    /// Records the error of a call made for check `id`, which ran for `elapsed`.
+    fn record(&mut self, id: &str, error: &CallError, elapsed: Duration) {
+        if trips(error, elapsed) && self.tripped.is_none() {
+            self.tripped = Some(id.to_string());
+        }
+    }
+
+    /// Runs `call` on an instance for check `id`, recording budget exhaustion. The closure's
+    /// error names the step that failed (`"alloc"`, `"dealloc"` ...).
+    fn call<T>(
+        &mut self,
+        id: &str,
+        call: impl FnOnce(&mut PluginInstance) -> Result<T, (&'static str, CallError)>,
+    ) -> Result<T, Failure> {
+        let instance = self.get(id)?;
+        let started = Instant::now();
+        let result = call(instance);
+        if let Err((_, e)) = &result {
+            self.record(id, e, started.elapsed());
+        }
+        result.map_err(|(step, e)| Failure::Failed(None, format!("{step}: {e}")))
+    }
+
+    /// One full request cycle (JSON or postcard) for check `id`.
+    fn request(&mut self, id: &str, entry: Entry, body: &[u8]) -> Result<RequestOutcome, Failure> {
+        let full_before = self.capture_full;
+        let instance = self.get(id)?;
+        let started = Instant::now();
+        let result = instance.request_to(entry, body);
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => {
+                // Only looked at on failure: reading the pipes copies them.
+                let full = full_before || instance.capture_full();
+                self.record(id, &e.error, started.elapsed());
+                let mut text = e.to_string();
+                if full {
+                    text.push_str(" (its stdout/stderr had filled host-check's capture buffer)");
+                }
+                Err(Failure::Failed(Some(e), text))
+            }
+        }
+    }
+
+    /// Keeps the output of an instance that is going away (up to [`KEEP_OUTPUT`] per stream:
+    /// a plugin that fills its capture on every instance must not fill host memory).
+    fn collect(&mut self, instance: &PluginInstance) {
+        let out = instance.captured_output();
+        for (kept, new) in [
+            (&mut self.captured.stdout, &out.stdout),
+            (&mut self.captured.stderr, &out.stderr),
+        ] {
+            let room = KEEP_OUTPUT.saturating_sub(kept.len());
+            kept.extend_from_slice(&new[..new.len().min(room)]);
+        }
+        self.capture_full |= instance.capture_full();
+    }
+
+    /// Drops the current instance, keeping its output.
+    fn retire(&mut self) {
+        if let Some(instance) = self.instance.take() {
+            self.collect(&instance);
+        }
+    }
+
+    /// Ends the session: its output goes to `output` under `phase`; returns the tripped check.
+    fn finish(mut self, phase: &str, output: &mut Vec<PhaseOutput>) -> Option<String> {
+        self.retire();
+        if !self.captured.is_empty() {
+            output.push(PhaseOutput {
+                phase: phase.to_string(),
+                captured: self.captured,
+            });
+        }
+        self.tripped
+    }
+}
+
+/// Which ABI exports the static checks accepted.
+#[derive(Debug, Clone, Copy)]
+struct Exports {
+    init: bool,
+    requests: bool,
+    postcard: bool,
+}
+
+impl Exports {
+    fn of(info: &ModuleInfo) -> Exports {
+        let ok = |name| abi::export_spec(name).is_some_and(|spec| info.abi_export_ok(spec));
+        let memory = info.memory_export_ok();
+        Exports {
+            init: memory && ok(abi::EXPORT_INIT),
+            requests: memory
+                && ok(abi::EXPORT_EXECUTE)
+                && ok(abi::EXPORT_ALLOC)
+                && ok(abi::EXPORT_DEALLOC),
+            postcard: memory
+                && ok(abi::EXPORT_EXECUTE_POSTCARD)
+                && ok(abi::EXPORT_ALLOC)
+                && ok(abi::EXPORT_DEALLOC),
+        }
+    }
+}
+
+/// Runs every dynamic check and records findings, metadata, note-path figures and output in
+/// `report`.
+pub fn run(plugin: &Plugin, info: &ModuleInfo, budgets: &Budgets, report: &mut Report) {
+    let exports = Exports::of(info);
+    let Some(meta) = first_phase(plugin, info, exports, report) else {
+        return;
+    };
+    let grants = Grants::for_plugin(plugin.imports_wasi(), meta.capabilities);
+    let note_action = budgets
+        .note_action
+        .clone()
+        .or_else(|| meta.actions.first().cloned())
+        .unwrap_or_default();
+
+    if !exports.requests {
+        let reason = "not run: needs `memory`, `execute`, `alloc` and `dealloc` with ABI types";
+        for id in ["alloc", "actions", "malformed", "note_path"] {
+            report.push(Finding::skip(id, reason));
+        }
+        report.metadata = Some(meta);
+        return;
+    }
+
+    let mut session = Session::new(plugin, grants, None);
+    if alloc_checks(&mut session, note_action.len(), report) {
+        action_checks(&mut session, &meta, report);
+        malformed_checks(&mut session, &meta, &note_action, report);
+    } else {
+        let reason = "not run: alloc failed";
+        for id in ["actions", "malformed"] {
+            report.push(Finding::skip(id, reason));
+        }
+    }
+    let tripped = session.finish("checks", &mut report.output);
+
+    let mut session = Session::new(plugin, grants, tripped);
+    note_path(&mut session, &meta, &note_action, budgets, exports, report);
+    session.finish("note path", &mut report.output);
+    report.metadata = Some(meta);
+}
+
+/// Instantiates with the initial grants, calls `init` and validates the metadata.
+fn first_phase(
+    plugin: &Plugin,
+    info: &ModuleInfo,
+    exports: Exports,
+    report: &mut Report,
+) -> Option<PluginMeta> {
+    let skip_rest = |report: &mut Report, reason: &str| {
+        for id in [
+            "init",
+            "init.pointer",
+            "init.metadata",
+            "imports.capabilities",
+        ] {
+            if !report.checks.iter().any(|c| c.id == id) {
+                report.push(Finding::skip(id, reason));
+            }
+        }
+    };
+    let mut instance = match plugin.instantiate(&plugin.initial_grants()) {
+        Ok(instance) => instance,
+        Err(e) => {
+            report.push(Finding::fail("instantiate", e.to_string()));
+            skip_rest(report, "not run: instantiation failed");
+            return None;
+        }
+    };
+    let stats = instance.instantiation_stats();
+    let start = if info.has_start {
+        format!(
+            "start function used {} fuel in {}",
+            group(stats.fuel),
+            format_duration(stats.elapsed)
+        )
+    } else {
+        "no start function".to_string()
+    };
+    let wasi = if plugin.imports_wasi() {
+        "WASI linked"
+    } else {
+        "no WASI"
+    };
+    report.push(Finding::pass(
+        "instantiate",
+        format!(
+            "{start}; {wasi}; memory {} bytes",
+            group(instance.memory_size())
+        ),
+    ));
+
+    if !exports.init {
+        skip_rest(report, "not run: needs `memory` and `init` with ABI types");
+        return None;
+    }
+    let result = instance.init();
+    let captured = instance.captured_output();
+    if !captured.is_empty() {
+        report.output.push(PhaseOutput {
+            phase: "init".to_string(),
+            captured,
+        });
+    }
+    let init = match result {
+        Ok(init) => init,
+        Err(e @ (CallError::OutOfBounds { .. } | CallError::MetadataTooLarge { .. })) => {
+            report.push(Finding::pass("init", "returned"));
+            report.push(Finding::fail("init.pointer", e.to_string()));
+            skip_rest(report, "not run: init returned a bad pointer");
+            return None;
+        }
+        Err(e) => {
+            report.push(Finding::fail("init", e.to_string()));
+            skip_rest(report, "not run: init failed");
+            return None;
+        }
+    };
+    report.push(Finding::pass(
+        "init",
+        format!(
+            "returned after {} fuel in {}",
+            group(init.stats.fuel),
+            format_duration(init.stats.elapsed)
+        ),
+    ));
+    report.push(Finding::pass(
+        "init.pointer",
+        format!(
+            "{} bytes at {:#x}, inside memory",
+            group(init.metadata.len() as u64),
+            init.ptr
+        ),
+    ));
+    let meta = match PluginMeta::parse(&init.metadata) {
+        Ok(meta) => meta,
+        Err(e) => {
+            report.push(Finding::fail("init.metadata", e.to_string()));
+            skip_rest(report, "not run: the metadata is invalid");
+            return None;
+        }
+    };
+    let caps = meta.capability_names();
+    report.push(Finding::pass(
+        "init.metadata",
+        format!(
+            "\"{}\" {}: {} action(s), capabilities: {}",
+            meta.name,
+            meta.version,
+            meta.actions.len(),
+            if caps.is_empty() {
+                "none".to_string()
+            } else {
+                caps.join(", ")
+            }
+        ),
+    ));
+    report.extend(crate::static_check::check_capabilities(
+        info,
+        meta.capabilities,
+    ));
+    Some(meta)
+}
+
+/// `alloc`, `alloc.zero`, `alloc.huge`. Returns whether requests can be sent at all.
+fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Report) -> bool {
+    // The size of a typical request, so that this is the allocation MIDIMon really makes.
+    let len = u32::try_from(request_json("", Event::NoteOn).len() + action_len).unwrap_or(256);
+    let normal = session
+        .call("alloc", |i| {
+            let (ptr, _) = i.alloc(len).map_err(|e| ("alloc", e))?;
+            if ptr == 0 {
+                return Err(("alloc", CallError::NullPointer { len }));
+            }
+            let memory_size = i.memory_size();
+            if u64::from(ptr) + u64::from(len) > memory_size {
+                let e = CallError::OutOfBounds {
+                    what: "alloc",
+                    ptr,
+                    len,
+                    memory_size,
+                };
+                return Err(("alloc", e));
+            }
+            i.dealloc(ptr, len).map_err(|e| ("dealloc", e))?;
+            Ok(ptr)
+        })
+        .map(|ptr| format!("alloc({len}) returned {ptr:#x}, inside memory; dealloc returned"));
+    let ok = normal.is_ok();
+    report.push(match normal {
+        Ok(detail) => Finding::pass("alloc", detail),
+        Err(failure) => failure.finding("alloc"),
+    });
+
+    let zero = session.call("alloc.zero", |i| {
+        let (ptr, _) = i.alloc(0).map_err(|e| ("alloc(0)", e))?;
+        i.dealloc(ptr, 0).map_err(|e| ("dealloc", e))?;
+        Ok(ptr)
+    });
+    report.push(match zero {
+        Ok(ptr) => Finding::pass(
+            "alloc.zero",
+            format!("alloc(0) returned {ptr:#x}; dealloc returned"),
+        ),
+        Err(failure) => failure.finding("alloc.zero"),
+    });
+
+    let id = "alloc.huge";
+    let huge = match session.get(id) {
+        Err(failure) => failure.finding(id),
+        Ok(instance) => {
+            let started = Instant::now();
+            let result = instance.alloc(HUGE_ALLOC);
+            let memory = instance.memory_size();
+            if let Err(e) = &result {
+                session.record(id, e, started.elapsed());
+            }
+            match result {
+                Ok((0, _)) => Finding::pass(id, format!("alloc({HUGE_ALLOC}) returned 0")),
+                Ok((ptr, _)) if u64::from(ptr) + u64::from(HUGE_ALLOC) > memory => Finding::warn(
+                    id,
+                    format!(
+                        "alloc({HUGE_ALLOC}) returned {ptr:#x}, but memory is only {} bytes: the allocator does not check that the block fits",
+                        group(memory)
+                    ),
+                ),
+                Ok((ptr, _)) => Finding::pass(id, format!("alloc({HUGE_ALLOC}) returned {ptr:#x}")),
+                Err(CallError::MemoryLimit { trapped: false, .. }) => Finding::pass(
+                    id,
+                    format!("alloc({HUGE_ALLOC}) was refused: its memory growth was denied"),
+                ),
+                Err(e @ (CallError::OutOfFuel { .. } | CallError::TimedOut { .. })) => {
+                    Finding::fail(id, format!("alloc({HUGE_ALLOC}): {e}"))
+                }
+                Err(e) => Finding::warn(
+                    id,
+                    format!(
+                        "alloc({HUGE_ALLOC}) does not return 0 but fails: {e}; MIDIMon never asks for that much, but a huge request would kill the instance (Rust's default allocation-error handler aborts)"
+                    ),
+                ),
+            }
+        }
+    };
+    report.push(huge);
+    // Whatever the allocator did with that request, MIDIMon never sends one: start the
+    // following checks on a fresh instance.
+    session.retire();
+    ok
+}
+
+/// `actions.<name>.<event>` and `actions.unknown`.
+fn action_checks(session: &mut Session<'_>, meta: &PluginMeta, report: &mut Report) {
+    for action in &meta.actions {
+        for event in Event::ALL {
+            let id = format!("actions.{action}.{}", event.id());
+            let finding = match session.request(&id, Entry::Json, &request_json(action, event)) {
+                Err(failure) => failure.finding(&id),
+                Ok(o) if o.code == ErrorCode::UnknownAction.code() => Finding::fail(
+                    &id,
+                    format!(
+                        "returned {} for an action the metadata declares",
+                        describe_code(o.code)
+                    ),
+                ),
+                Ok(o) if o.code != 0 && ErrorCode::from_code(o.code).is_none() => {
+                    Finding::warn(&id, format!("returned {}", describe_code(o.code)))
+                }
+                Ok(o) => Finding::pass(
+                    &id,
+                    format!(
+                        "returned {} using {} fuel",
+                        describe_code(o.code),
+                        group(o.fuel)
+                    ),
+                ),
+            };
+            report.push(finding);
+        }
+    }
+
+    let id = "actions.unknown";
+    let mut undeclared = UNDECLARED_ACTION.to_string();
+    while meta.action_index(&undeclared).is_some() {
+        undeclared.push('_');
+    }
+    let finding = match session.request(id, Entry::Json, &request_json(&undeclared, Event::NoteOn)) {
+        Err(failure) => failure.finding(id),
+        Ok(o) if o.code == ErrorCode::UnknownAction.code() => Finding::pass(
+            id,
+            format!("\"{undeclared}\" returned 3 (unknown_action)"),
+        ),
+        Ok(o) => Finding::fail(
+            id,
+            format!(
+                "\"{undeclared}\" returned {}, expected 3 (unknown_action), which MIDIMon relies on",
+                describe_code(o.code)
+            ),
+        ),
+    };
+    report.push(finding);
+}
+
+/// `malformed.*`: requests a correct host never sends must not trap.
+fn malformed_checks(
+    session: &mut Session<'_>,
+    meta: &PluginMeta,
+    action: &str,
+    report: &mut Report,
+) {
+    let action = if meta.action_index(action).is_some() {
+        action
+    } else {
+        meta.actions.first().map_or("", String::as_str)
+    };
+    for (case, body, expect) in malformed_cases(action) {
+        let id = format!("malformed.{case}");
+        let finding = match session.request(&id, Entry::Json, &body) {
+            // Refusing to allocate a big request (without trapping) is what a small plugin
+            // under a small memory budget should do; MIDIMon's requests are small.
+            Err(Failure::Failed(
+                Some(RequestError {
+                    stage: Stage::Alloc,
+                    error:
+                        e @ (CallError::NullPointer { .. }
+                        | CallError::MemoryLimit { trapped: false, .. }),
+                }),
+                _,
+            )) => Finding::pass(
+                &id,
+                format!(
+                    "alloc refused the {}-byte request ({e}); fine, MIDIMon's requests are small",
+                    group(body.len() as u64)
+                ),
+            ),
+            Err(failure) => failure.finding(&id),
+            Ok(o) if o.code == 0 && expect == Expect::Error => Finding::warn(
+                &id,
+                format!(
+                    "returned 0 (success) for a malformed request ({} bytes); hosts send valid JSON, but an error code is expected",
+                    group(body.len() as u64)
+                ),
+            ),
+            Ok(o) => Finding::pass(&id, format!("returned {}", describe_code(o.code))),
+        };
+        report.push(finding);
+    }
+
+    // The same action, with its first character escaped: JSON says it is the same name.
+    let id = "malformed.escaped_action";
+    let literal = escaped_action_literal(action);
+    let plain = session.request(id, Entry::Json, &request_json(action, Event::NoteOn));
+    let escaped = session.request(
+        id,
+        Entry::Json,
+        &request_with(&literal, Event::NoteOn.fields(), r#"{"key":"value"}"#, ""),
+    );
+    report.push(match (plain, escaped) {
+        (_, Err(failure)) => failure.finding(id),
+        (Err(Failure::Failed(_, why)), Ok(_)) => Finding::skip(
+            id,
+            format!("not compared: the plain request failed: {why}"),
+        ),
+        (Err(Failure::Skipped(why)), Ok(_)) => Finding::skip(id, why),
+        (Ok(p), Ok(e)) if p.code == e.code => Finding::pass(
+            id,
+            format!(
+                "{literal} returned {}, as the plain name does",
+                describe_code(e.code)
+            ),
+        ),
+        (Ok(p), Ok(e)) => Finding::warn(
+            id,
+            format!(
+                "{literal} returned {} but the plain name returns {}; JSON escapes in the action name must be decoded",
+                describe_code(e.code),
+                describe_code(p.code)
+            ),
+        ),
+    });
+
+    pointer_check(session, "malformed.null_pointer", |_| 0, report);
+    pointer_check(
+        session,
+        "malformed.bad_pointer",
+        |memory| u32::try_from(memory).unwrap_or(u32::MAX),
+        report,
+    );
+}
+
+/// `execute` called directly with a pointer a host never passes (no `alloc`, nothing written).
+fn pointer_check(
+    session: &mut Session<'_>,
+    id: &str,
+    pointer: impl Fn(u64) -> u32,
+    report: &mut Report,
+) {
+    const LEN: u32 = 5;
+    let instance = match session.get(id) {
+        Ok(instance) => instance,
+        Err(failure) => {
+            report.push(failure.finding(id));
+            return;
+        }
+    };
+    let ptr = pointer(instance.memory_size());
+    let call = format!("execute({ptr:#x}, {LEN})");
+    let started = Instant::now();
+    let result = instance.execute(ptr, LEN);
+    if let Err(e) = &result {
+        session.record(id, e, started.elapsed());
+    }
+    report.push(match result {
+        Ok((0, _)) => Finding::warn(
+            id,
+            format!("{call} returned 0 (success); expected an error code such as 6 (bad_pointer)"),
+        ),
+        Ok((code, _)) => Finding::pass(id, format!("{call} returned {}", describe_code(code))),
+        Err(
+            e @ (CallError::OutOfFuel { .. }
+            | CallError::TimedOut { .. }
+            | CallError::MemoryLimit { .. }),
+        ) => Finding::fail(id, format!("{call}: {e}")),
+        Err(e) => Finding::warn(
+            id,
+            format!("{call}: {e}; hosts never pass such a pointer, but checking it costs nothing"),
+        ),
+    });
+}
+
+/// `note_path`, `note_path.fuel`, `note_path.p99`, `note_path.memory` and the `postcard.*`
+/// checks.
+fn note_path(
+    session: &mut Session<'_>,
+    meta: &PluginMeta,
+    action: &str,
+    budgets: &Budgets,
+    exports: Exports,
+    report: &mut Report,
+) {
+    let mut dependents = vec!["note_path.fuel", "note_path.p99", "note_path.memory"];
+    if exports.postcard {
+        dependents.extend(["postcard.note_on", "postcard.fuel", "postcard.unknown"]);
+    }
+    let Some(action_index) = meta.action_index(action) else {
+        report.push(Finding::fail(
+            "note_path",
+            format!(
+                "note action \"{action}\" (--note-action) is not declared by the plugin (declared: {})",
+                meta.action_list()
+            ),
+        ));
+        for id in dependents {
+            report.push(Finding::skip(id, "not run: no note action"));
+        }
+        return;
+    };
+    let body = request_json(action, Event::NoteOn);
+    let (mut n, first_code) = match measure(session, &body, budgets) {
+        Ok(m) => m,
+        Err(failure) => {
+            let skipped = matches!(failure, Failure::Skipped(_));
+            report.push(failure.finding("note_path"));
+            if !skipped {
+                for id in dependents {
+                    report.push(Finding::skip(id, "not run: the note path failed"));
+                }
+            }
+            return;
+        }
+    };
+    n.action = action.to_string();
+    report.push(if first_code == ErrorCode::UnknownAction.code() {
+        Finding::fail(
+            "note_path",
+            format!("note-on \"{action}\" returned 3 (unknown_action) for a declared action"),
+        )
+    } else {
+        Finding::pass(
+            "note_path",
+            format!(
+                "{} note-on calls of \"{action}\" returned {}",
+                group(n.calls),
+                describe_code(first_code)
+            ),
+        )
+    });
+
+    report.push(match budgets.note_fuel {
+        Some(budget) if n.fuel_max > budget => Finding::fail(
+            "note_path.fuel",
+            format!(
+                "a note-on execute used {} fuel, over the budget of {} (--note-fuel)",
+                group(n.fuel_max),
+                group(budget)
+            ),
+        ),
+        Some(budget) => Finding::pass(
+            "note_path.fuel",
+            format!(
+                "{} fuel per note-on (budget {})",
+                group(n.fuel_max),
+                group(budget)
+            ),
+        ),
+        None => Finding::pass(
+            "note_path.fuel",
+            format!(
+                "{} fuel per note-on (no --note-fuel budget)",
+                group(n.fuel_max)
+            ),
+        ),
+    });
+    report.push(match budgets.note_p99 {
+        Some(budget) if n.execute.p99 > budget => Finding::fail(
+            "note_path.p99",
+            format!(
+                "p99 latency of note-on execute is {}, over the budget of {} (--note-p99)",
+                format_duration(n.execute.p99),
+                format_duration(budget)
+            ),
+        ),
+        Some(budget) => Finding::pass(
+            "note_path.p99",
+            format!(
+                "p99 {} (budget {})",
+                format_duration(n.execute.p99),
+                format_duration(budget)
+            ),
+        ),
+        None => Finding::pass(
+            "note_path.p99",
+            format!(
+                "p99 {} (no --note-p99 budget)",
+                format_duration(n.execute.p99)
+            ),
+        ),
+    });
+    report.push(if n.memory_growth > 0 {
+        Finding::warn(
+            "note_path.memory",
+            format!(
+                "memory grew by {} bytes over {} calls after the first one; MIDIMon keeps a plugin for hours, so a leak will reach the memory limit",
+                group(n.memory_growth),
+                group(n.calls.saturating_sub(1))
+            ),
+        )
+    } else {
+        Finding::pass(
+            "note_path.memory",
+            format!(
+                "high-water {} bytes, no growth after the first call",
+                group(n.memory_high_water)
+            ),
+        )
+    });
+
+    if exports.postcard {
+        n.postcard_fuel = postcard_checks(session, meta, action_index, budgets, report);
+    }
+    report.note_path = Some(n);
+}
+
+/// The note-on loop: stops after `note_calls` calls or `note_time`, whichever comes first.
+/// Returns the figures and the code of the first call.
+fn measure(
+    session: &mut Session<'_>,
+    body: &[u8],
+    budgets: &Budgets,
+) -> Result<(NotePath, i32), Failure> {
+    let id = "note_path";
+    let instance = session.get(id)?;
+    // Bounded pre-allocation: the vectors only grow past this for huge --note-calls values.
+    let capacity = usize::try_from(budgets.note_calls.min(1 << 20)).unwrap_or(1 << 20);
+    let mut execute_ns: Vec<u64> = Vec::with_capacity(capacity);
+    let mut cycle_ns: Vec<u64> = Vec::with_capacity(capacity);
+    let mut n = NotePath {
+        fuel_min: u64::MAX,
+        ..NotePath::default()
+    };
+    let mut first_code = 0;
+    let mut after_first = 0;
+    let mut failure = None;
+    let started = Instant::now();
+    while n.calls < budgets.note_calls {
+        if n.calls > 0 && started.elapsed() >= budgets.note_time {
+            n.stopped_by_time = true;
+            break;
+        }
+        let call_started = Instant::now();
+        let o = match instance.request(body) {
+            Ok(o) => o,
+            Err(e) => {
+                failure = Some((e, call_started.elapsed()));
+                break;
+            }
+        };
+        if n.calls == 0 {
+            first_code = o.code;
+            after_first = instance.memory_size();
+        }
+        n.fuel_min = n.fuel_min.min(o.fuel);
+        n.fuel_max = n.fuel_max.max(o.fuel);
+        execute_ns.push(u64::try_from(o.elapsed.as_nanos()).unwrap_or(u64::MAX));
+        cycle_ns.push(u64::try_from(o.cycle_elapsed.as_nanos()).unwrap_or(u64::MAX));
+        n.calls += 1;
+    }
+    n.elapsed = started.elapsed();
+    n.memory_high_water = instance.memory_high_water();
+    n.memory_growth = instance.memory_size().saturating_sub(after_first);
+    if let Some((e, elapsed)) = failure {
+        session.record(id, &e.error, elapsed);
+        let why = format!("note-on call #{}: {e}", n.calls + 1);
+        return Err(Failure::Failed(Some(e), why));
+    }
+    n.execute = stats::latency(&mut execute_ns);
+    n.cycle = stats::latency(&mut cycle_ns);
+    if n.calls == 0 {
+        n.fuel_min = 0;
+    }
+    Ok((n, first_code))
+}
+
+/// `postcard.note_on`, `postcard.fuel`, `postcard.unknown`. Returns the fuel per note-on.
+fn postcard_checks(
+    session: &mut Session<'_>,
+    meta: &PluginMeta,
+    action_index: usize,
+    budgets: &Budgets,
+    report: &mut Report,
+) -> Option<u64> {
+    let index = u32::try_from(action_index).unwrap_or(u32::MAX);
+    let body = postcard_note_on(index);
+    let id = "postcard.note_on";
+    let mut fuel: Option<u64> = None;
+    let mut result = Ok(0);
+    for _ in 0..POSTCARD_CALLS {
+        match session.request(id, Entry::Postcard, &body) {
+            Ok(o) => {
+                fuel = Some(fuel.unwrap_or(0).max(o.fuel));
+                result = Ok(o.code);
+            }
+            Err(failure) => {
+                result = Err(failure);
+                fuel = None;
+                break;
+            }
+        }
+    }
+    report.push(match result {
+        Err(failure) => failure.finding(id),
+        Ok(code) if code == ErrorCode::UnknownAction.code() => {
+            fuel = None;
+            Finding::fail(
+                id,
+                format!("action index {index} returned 3 (unknown_action) for a declared action"),
+            )
+        }
+        Ok(code) => Finding::pass(
+            id,
+            format!("action index {index} returned {}", describe_code(code)),
+        ),
+    });
+    report.push(match (fuel, budgets.postcard_fuel) {
+        (None, _) => Finding::skip("postcard.fuel", "not measured: the postcard call failed"),
+        (Some(f), Some(budget)) if f > budget => Finding::fail(
+            "postcard.fuel",
+            format!(
+                "a note-on execute_postcard used {} fuel, over the budget of {} (--postcard-fuel)",
+                group(f),
+                group(budget)
+            ),
+        ),
+        (Some(f), Some(budget)) => Finding::pass(
+            "postcard.fuel",
+            format!("{} fuel per note-on (budget {})", group(f), group(budget)),
+        ),
+        (Some(f), None) => Finding::pass(
+            "postcard.fuel",
+            format!("{} fuel per note-on (no --postcard-fuel budget)", group(f)),
+        ),
+    });
+    let id = "postcard.unknown";
+    let out_of_range = u32::try_from(meta.actions.len()).unwrap_or(u32::MAX);
+    report.push(
+        match session.request(id, Entry::Postcard, &postcard_note_on(out_of_range)) {
+            Err(failure) => failure.finding(id),
+            Ok(o) if o.code == ErrorCode::UnknownAction.code() => Finding::pass(
+                id,
+                format!("out-of-range action index {out_of_range} returned 3 (unknown_action)"),
+            ),
+            Ok(o) => Finding::fail(
+                id,
+                format!(
+                    "out-of-range action index {out_of_range} returned {}, expected 3 (unknown_action)",
+                    describe_code(o.code)
+                ),
+            ),
+        },
+    );
+    fuel
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_requests() {
+        assert_eq!(
+            String::from_utf8(request_json("my_action", Event::NoteOn)).unwrap(),
+            r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#
+        );
+        let cc = String::from_utf8(request_json("a\"b", Event::Cc)).unwrap();
+        assert!(cc.starts_with(
+            r#"{"action":"a\"b","context":{"velocity":null,"note":null,"cc":74,"value":64"#
+        ));
+        for event in Event::ALL {
+            let body = request_json("x", event);
+            assert!(core_abi::json::validate(&body).is_ok());
+            assert!(core_abi::parse_request(&body).is_ok());
+        }
+    }
+
+    #[test]
+    fn metadata_variants() {
+        assert_eq!(
+            request_json_with_metadata("my_action", Event::NoteOn, 1),
+            request_json("my_action", Event::NoteOn)
+        );
+        for entries in [0, 1, 8, 64] {
+            let body = request_json_with_metadata("my_action", Event::NoteOn, entries);
+            let request = core_abi::parse_request(&body).unwrap();
+            assert_eq!(request.context.metadata.len(), entries);
+        }
+    }
+
+    #[test]
+    fn escaped_names_decode_to_the_plain_name() {
+        for name in ["my_action", "é", "🎹x", "a\"b"] {
+            let literal = escaped_action_literal(name);
+            assert!(literal.starts_with("\"\\u"), "{literal}");
+            let decoded: String = serde_json::from_str(&literal).unwrap();
+            assert_eq!(decoded, name);
+        }
+        assert_eq!(escaped_action_literal("my_action"), r#""\u006dy_action""#);
+    }
+
+    #[test]
+    fn malformed_cases_are_rejected_by_core_abi() {
+        for (case, body, expect) in malformed_cases("my_action") {
+            let parsed = core_abi::parse_request(&body);
+            match expect {
+                Expect::Error => assert!(parsed.is_err(), "{case} must be invalid"),
+                Expect::Anything => assert!(parsed.is_ok(), "{case} is valid JSON"),
+            }
+        }
+    }
+
+    #[test]
+    fn postcard_request_decodes() {
+        let body = postcard_note_on(2);
+        let request = core_abi::binary::decode(&body).unwrap();
+        assert_eq!(request.action_index, 2);
+        assert_eq!(request.context.note, Some(60));
+    }
+
+    #[test]
+    fn codes_are_named() {
+        assert_eq!(describe_code(0), "0 (success)");
+        assert_eq!(describe_code(3), "3 (unknown_action)");
+        assert_eq!(describe_code(42), "42 (not an ABI error code)");
+    }
+}

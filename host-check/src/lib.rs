@@ -1,0 +1,43 @@
+//! host-check: validate a MIDIMon WebAssembly plugin before MIDIMon loads it.
+//!
+//! Plugin authors run the `host-check` CLI locally and in CI to learn that a plugin is
+//! well-formed (exports with exact ABI types, only real WASI imports), honest about its
+//! capabilities (no file-system or socket import without declaring it), and fast and small
+//! enough (fuel, latency and memory on the note path, module size). It accepts any plugin: the
+//! `no_std` template, std plugins for `wasm32-wasip1`, hand-written WAT, and hostile or broken
+//! files, and it never hangs or panics on them.
+//!
+//! The library holds everything; `main.rs` only parses arguments. The modules:
+//!
+//! - [`budget`]: the limits, their defaults, the budget file and value parsing;
+//! - [`input`]: reading a plugin file (size cap, usage errors);
+//! - [`static_check`]: wasmparser validation and the export/import/marker checks;
+//! - [`wasi`]: the WASI preview 1 functions with their signatures and capability class;
+//! - [`runner`]: the wasmtime engine and every budgeted plugin call (shared with the benchmark);
+//! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
+//! - [`dynamic_check`]: instantiation, `init`, actions, malformed requests, the note path;
+//! - [`stats`]: latency percentiles;
+//! - [`config`]: cross-checking a MIDIMon `config.toml`;
+//! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
+//! - [`scratch`]: self-removing temporary directories;
+//! - [`report`]: findings, the text table and the JSON report;
+//! - [`check`], [`inspect`], [`run`]: the subcommands.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod budget;
+pub mod check;
+pub mod config;
+pub mod dynamic_check;
+pub mod input;
+pub mod inspect;
+pub mod metadata;
+pub mod optimize;
+pub mod report;
+pub mod run;
+pub mod runner;
+pub mod scratch;
+pub mod static_check;
+pub mod stats;
+pub mod wasi;

@@ -1,0 +1,286 @@
+//! `host-check run`: send one request to a plugin and show what happened.
+//!
+//! For debugging an action by hand: the request is built from an action name and an optional
+//! context (or read verbatim from a file), sent through the same host cycle and budgets as the
+//! checks (`alloc`, write, `execute`, `dealloc`), and the return code, its ABI name, the fuel,
+//! the time and everything the plugin printed are shown. The instance gets the grants its
+//! metadata declares, as MIDIMon would give them.
+
+use std::fmt::Write as _;
+
+use core_abi::binary::{encode_to_vec, BinaryHeader};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::budget::{format_duration, Budgets};
+use crate::dynamic_check::{describe_code, request_json, Event};
+use crate::metadata::PluginMeta;
+use crate::report::{excerpt, group, printable_lines};
+use crate::runner::{Entry, Grants, Limits, Plugin};
+
+/// What to send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunRequest {
+    /// The action name (for `--postcard`, a declared name or a numeric index).
+    pub action: Option<String>,
+    /// The `context` JSON; the canonical note-on context when absent.
+    pub context: Option<String>,
+    /// A request body to send verbatim (`--request FILE`).
+    pub body: Option<Vec<u8>>,
+    /// Send to `execute_postcard` instead of `execute`.
+    pub postcard: bool,
+}
+
+/// Why `run` could not do its job.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// Bad arguments (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The plugin could not be loaded or initialised (exit code 1).
+    #[error("{0}")]
+    Plugin(String),
+}
+
+/// The printed result and the exit code (0 when the plugin returned 0, 1 otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutput {
+    /// Text for stdout.
+    pub text: String,
+    /// Exit code.
+    pub exit_code: u8,
+}
+
+/// Runs one request.
+pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOutput, RunError> {
+    let plugin =
+        Plugin::load(wasm, Limits::from(budgets)).map_err(|e| RunError::Plugin(e.to_string()))?;
+    // First instance: read the metadata, to know the grants and the action indexes.
+    let mut first = plugin
+        .instantiate(&plugin.initial_grants())
+        .map_err(|e| RunError::Plugin(format!("instantiation failed: {e}")))?;
+    let init = first
+        .init()
+        .map_err(|e| RunError::Plugin(format!("init failed: {e}")))?;
+    let meta = PluginMeta::parse(&init.metadata);
+    drop(first);
+
+    let mut out = String::new();
+    let capabilities = match &meta {
+        Ok(m) => {
+            let _ = writeln!(out, "plugin     {} {}", m.name, m.version);
+            m.capabilities
+        }
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "warning    invalid metadata ({e}); running without capabilities"
+            );
+            Default::default()
+        }
+    };
+    let (entry, body) = build(request, meta.as_ref().ok())?;
+    let _ = writeln!(
+        out,
+        "request    {} bytes to {}",
+        group(body.len() as u64),
+        match entry {
+            Entry::Json => "execute (JSON)",
+            Entry::Postcard => "execute_postcard (postcard)",
+        }
+    );
+
+    let grants = Grants::for_plugin(plugin.imports_wasi(), capabilities);
+    let mut instance = plugin
+        .instantiate(&grants)
+        .map_err(|e| RunError::Plugin(format!("instantiation failed: {e}")))?;
+    instance
+        .init()
+        .map_err(|e| RunError::Plugin(format!("init failed: {e}")))?;
+    let result = instance.request_to(entry, &body);
+    let exit_code = match &result {
+        Ok(o) => {
+            let _ = writeln!(out, "returned   {}", describe_code(o.code));
+            let _ = writeln!(out, "fuel       {}", group(o.fuel));
+            let _ = writeln!(
+                out,
+                "time       {} (host cycle {})",
+                format_duration(o.elapsed),
+                format_duration(o.cycle_elapsed)
+            );
+            u8::from(o.code != 0)
+        }
+        Err(e) => {
+            let _ = writeln!(out, "failed     {e}");
+            1
+        }
+    };
+    let _ = writeln!(out, "memory     {} bytes", group(instance.memory_size()));
+    let captured = instance.captured_output();
+    for (name, bytes) in [("stdout", &captured.stdout), ("stderr", &captured.stderr)] {
+        if bytes.is_empty() {
+            continue;
+        }
+        let (text, cut) = excerpt(bytes);
+        let _ = writeln!(out, "{name}:");
+        for line in text.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        if cut > 0 {
+            let _ = writeln!(out, "  ... ({} more bytes)", group(cut as u64));
+        }
+    }
+    Ok(RunOutput {
+        // Output and names come from the plugin: no control characters reach the terminal.
+        text: printable_lines(&out),
+        exit_code,
+    })
+}
+
+/// The entry point and body to send.
+fn build(request: &RunRequest, meta: Option<&PluginMeta>) -> Result<(Entry, Vec<u8>), RunError> {
+    let entry = if request.postcard {
+        Entry::Postcard
+    } else {
+        Entry::Json
+    };
+    if let Some(body) = &request.body {
+        return Ok((entry, body.clone()));
+    }
+    let action = request
+        .action
+        .as_deref()
+        .ok_or_else(|| RunError::Usage("give an ACTION or --request FILE".to_string()))?;
+    let context = match &request.context {
+        Some(text) => Some(
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| RunError::Usage(format!("--context is not valid JSON: {e}")))?,
+        ),
+        None => None,
+    };
+    if !request.postcard {
+        let body = match (&context, &request.context) {
+            (Some(_), Some(text)) => {
+                let action = Value::from(action).to_string();
+                format!(r#"{{"action":{action},"context":{}}}"#, text.trim()).into_bytes()
+            }
+            _ => request_json(action, Event::NoteOn),
+        };
+        return Ok((entry, body));
+    }
+    let index = match meta.and_then(|m| m.action_index(action)) {
+        Some(i) => u32::try_from(i).unwrap_or(u32::MAX),
+        None => action.parse::<u32>().map_err(|_| {
+            RunError::Usage(format!(
+                "action \"{action}\" is not declared by the plugin; for --postcard give a declared action or a numeric index"
+            ))
+        })?,
+    };
+    Ok((entry, postcard_body(index, context.as_ref())?))
+}
+
+/// Encodes a postcard request from a JSON context (the canonical note-on when absent).
+fn postcard_body(action: u32, context: Option<&Value>) -> Result<Vec<u8>, RunError> {
+    let Some(context) = context else {
+        return Ok(crate::dynamic_check::postcard_note_on(action));
+    };
+    let object = context
+        .as_object()
+        .ok_or_else(|| RunError::Usage("--context must be a JSON object for --postcard".into()))?;
+    let byte = |key: &str| -> Result<Option<u8>, RunError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    RunError::Usage(format!(
+                        "--context: \"{key}\" must be null or 0..=255 for --postcard"
+                    ))
+                }),
+        }
+    };
+    let timestamp = match object.get("timestamp") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().ok_or_else(|| {
+            RunError::Usage("--context: \"timestamp\" must be a non-negative integer".into())
+        })?,
+    };
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    match object.get("metadata") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                let v = v.as_str().ok_or_else(|| {
+                    RunError::Usage(format!("--context: metadata \"{k}\" must be a string"))
+                })?;
+                pairs.push((k.as_str(), v));
+            }
+        }
+        Some(_) => {
+            return Err(RunError::Usage(
+                "--context: \"metadata\" must be an object of strings".into(),
+            ))
+        }
+    }
+    let header = BinaryHeader {
+        action,
+        velocity: byte("velocity")?,
+        note: byte("note")?,
+        cc: byte("cc")?,
+        value: byte("value")?,
+        timestamp,
+    };
+    Ok(encode_to_vec(&header, &pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_json_requests() {
+        let req = RunRequest {
+            action: Some("a".into()),
+            context: Some(r#" {"note":1} "#.into()),
+            ..Default::default()
+        };
+        let (entry, body) = build(&req, None).unwrap();
+        assert_eq!(entry, Entry::Json);
+        assert_eq!(body, br#"{"action":"a","context":{"note":1}}"#);
+        let bad = RunRequest {
+            action: Some("a".into()),
+            context: Some("{".into()),
+            ..Default::default()
+        };
+        assert!(matches!(build(&bad, None), Err(RunError::Usage(_))));
+        let verbatim = RunRequest {
+            body: Some(b"xyz".to_vec()),
+            ..Default::default()
+        };
+        assert_eq!(build(&verbatim, None).unwrap().1, b"xyz");
+    }
+
+    #[test]
+    fn builds_postcard_requests() {
+        let req = RunRequest {
+            action: Some("1".into()),
+            context: Some(r#"{"velocity":5,"cc":7,"metadata":{"k":"v"}}"#.into()),
+            postcard: true,
+            ..Default::default()
+        };
+        let (entry, body) = build(&req, None).unwrap();
+        assert_eq!(entry, Entry::Postcard);
+        let decoded = core_abi::binary::decode(&body).unwrap();
+        assert_eq!(decoded.action_index, 1);
+        assert_eq!(decoded.context.velocity, Some(5));
+        assert_eq!(decoded.context.cc, Some(7));
+        let undeclared = RunRequest {
+            action: Some("nope".into()),
+            postcard: true,
+            ..Default::default()
+        };
+        assert!(matches!(build(&undeclared, None), Err(RunError::Usage(_))));
+    }
+}

@@ -1,0 +1,64 @@
+//! The workspace's real plugins pass: the `no_std` template (wasm32-unknown-unknown) and the
+//! std reference plugin built for wasm32-wasip1 as the original MIDIMon template describes it.
+//! Both are built with cargo from the test, with the `plugin` profile the README uses.
+
+mod common;
+
+use common::{build_plugin, host_check};
+
+#[test]
+fn template_passes() {
+    let wasm = build_plugin(
+        "template-nostd",
+        "wasm32-unknown-unknown",
+        "template_nostd.wasm",
+    );
+    let path = wasm.display().to_string();
+    let out = host_check(["check", path.as_str()]);
+    out.assert_passes();
+    // The template implements every ABI rule: no warnings, postcard measured.
+    assert!(
+        !out.stdout.lines().any(|l| l.starts_with("WARN ")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("postcard.fuel"), "{}", out.stdout);
+    let json = host_check(["check", path.as_str(), "--json", "--note-calls", "100"]);
+    json.assert_passes();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert!(v["note_path"]["postcard_fuel"]
+        .as_u64()
+        .is_some_and(|f| f > 0));
+    host_check(["inspect", path.as_str()]).assert_code(0);
+}
+
+#[test]
+fn std_wasip1_plugin_passes() {
+    let wasm = build_plugin("std-reference", "wasm32-wasip1", "std_reference.wasm");
+    let path = wasm.display().to_string();
+    let out = host_check(["check", path.as_str()]);
+    out.assert_passes();
+    assert!(out.stdout.contains("WASI linked"), "{}", out.stdout);
+    for import in [
+        "fd_write",
+        "environ_get",
+        "environ_sizes_get",
+        "random_get",
+        "proc_exit",
+    ] {
+        assert!(out.stdout.contains(import), "{import} not listed");
+    }
+    let run = host_check([
+        "run",
+        path.as_str(),
+        "note_filter",
+        "--context",
+        r#"{"note":10,"metadata":{"min":"20"}}"#,
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("returned   8 (declined)"),
+        "{}",
+        run.stdout
+    );
+}
