@@ -8,10 +8,8 @@
 use std::hint::black_box;
 
 use core_abi::binary::{decode, encode_to_vec, BinaryHeader};
-use core_abi::request::parse_request;
+use core_abi::request::{parse_request, CANONICAL_NOTE_ON};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-
-const NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
 
 /// A note-on whose metadata has `entries` entries.
 fn note_on_with(entries: usize, value_len: usize) -> String {
@@ -28,7 +26,7 @@ fn note_on_with(entries: usize, value_len: usize) -> String {
 fn json(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_request");
     let bodies = [
-        ("note_on", NOTE_ON.to_string()),
+        ("note_on", CANONICAL_NOTE_ON.to_string()),
         ("metadata_64", note_on_with(64, 16)),
         ("body_1mib", note_on_with(1, 1 << 20)),
     ];
@@ -43,15 +41,7 @@ fn json(c: &mut Criterion) {
 }
 
 fn postcard(c: &mut Criterion) {
-    let header = BinaryHeader {
-        action: 0,
-        velocity: Some(100),
-        note: Some(60),
-        cc: None,
-        value: None,
-        timestamp: 1_234_567_890,
-    };
-    let body = encode_to_vec(&header, &[("key", "value")]);
+    let body = encode_to_vec(&BinaryHeader::CANONICAL_NOTE_ON, &[("key", "value")]);
     let mut group = c.benchmark_group("binary_decode");
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("note_on", |b| {

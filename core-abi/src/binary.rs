@@ -33,6 +33,19 @@ pub struct BinaryHeader {
     pub timestamp: u64,
 }
 
+impl BinaryHeader {
+    /// The canonical note-on of the README (its metadata, `{"key":"value"}`, travels apart):
+    /// the first declared action, velocity 100, note 60, timestamp 1234567890.
+    pub const CANONICAL_NOTE_ON: BinaryHeader = BinaryHeader {
+        action: 0,
+        velocity: Some(100),
+        note: Some(60),
+        cc: None,
+        value: None,
+        timestamp: 1_234_567_890,
+    };
+}
+
 /// A decoded binary request, before its action index is resolved to a name.
 #[derive(Debug, Clone, Copy)]
 pub struct BinaryRequest<'a> {
@@ -213,14 +226,7 @@ mod tests {
     const ACTIONS: &[&str] = &["my_action", "velocity_curve", "note_filter"];
 
     fn header() -> BinaryHeader {
-        BinaryHeader {
-            action: 0,
-            velocity: Some(100),
-            note: Some(60),
-            cc: None,
-            value: None,
-            timestamp: 1_234_567_890,
-        }
+        BinaryHeader::CANONICAL_NOTE_ON
     }
 
     #[test]

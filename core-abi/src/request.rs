@@ -15,6 +15,9 @@ use crate::json::{
 };
 use crate::text::{bytes_eq, Text};
 
+/// The README's canonical note-on request: what budgets and benchmarks measure.
+pub const CANONICAL_NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+
 /// Largest value of a MIDI data byte (`velocity`, `note`, `cc`, `value`).
 pub const MIDI_MAX: u8 = 127;
 
@@ -492,10 +495,15 @@ mod tests {
     use std::string::String;
     use std::vec::Vec;
 
-    const CANONICAL: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+    const CANONICAL: &str = CANONICAL_NOTE_ON;
 
     fn parse(s: &str) -> Result<Request<'_>, ErrorCode> {
         parse_request(s.as_bytes())
+    }
+
+    #[test]
+    fn the_readme_documents_the_canonical_request() {
+        assert!(include_str!("../../README.md").contains(CANONICAL_NOTE_ON));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::ErrorCode;
 use host_check::runner::{Grants, Limits, Plugin, PluginInstance};
 
-const CANONICAL: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+const CANONICAL: &str = core_abi::request::CANONICAL_NOTE_ON;
 
 /// Builds the template (a no-op when fresh) into `target_dir` and returns the module's bytes.
 fn build_template(features: &[&str], target_dir: Option<&str>) -> Vec<u8> {
@@ -227,14 +227,7 @@ fn exercise(wasm: &[u8]) {
     assert_eq!(code(&mut plugin, many.as_bytes()), 0);
 
     // The postcard fast path agrees with JSON.
-    let header = BinaryHeader {
-        action: 0,
-        velocity: Some(100),
-        note: Some(60),
-        cc: None,
-        value: None,
-        timestamp: 1_234_567_890,
-    };
+    let header = BinaryHeader::CANONICAL_NOTE_ON;
     let canonical_postcard = encode_to_vec(&header, &[("key", "value")]);
     assert_eq!(postcard_code(&mut plugin, &canonical_postcard), 0);
     let filter = |note| {
