@@ -104,11 +104,9 @@ inspect: build-release
 check: build-release
 	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
 
-## bench: the template (bump, dlmalloc) against the std reference plugin, side by side.
-bench: build-release
-	$(CARGO) build -p std-reference --target $(WASI) --profile $(PROFILE)
-	cp target/$(WASI)/$(PROFILE)/std_reference.wasm $(STD_REFERENCE)
-	$(CARGO) run --release --quiet -p host-check -- bench $(STD_REFERENCE) $(TEMPLATE) $(TEMPLATE_DLMAL)
+## bench: the template (bump, dlmalloc) against the std reference, side by side; rewrites BENCH.md.
+bench: install-deps
+	CARGO="$(CARGO)" scripts/bench.sh
 
 ## install: copy the template plugin to MIDIMon's plugin directory.
 install: build-release

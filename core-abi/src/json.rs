@@ -252,22 +252,6 @@ fn digits(bytes: &[u8], pos: usize) -> Result<usize, Step> {
     }
 }
 
-/// The value of a digits-only number token, when it fits in `0..=max`.
-pub(crate) fn integer_value(token: &[u8], max: u64) -> Option<u64> {
-    // Not `checked_mul`: on wasm32 its overflow test is a 128-bit multiplication in software,
-    // ~100 instructions per digit.
-    const LIMIT: u64 = u64::MAX / 10;
-    let mut value: u64 = 0;
-    for &d in token {
-        let digit = u64::from(d.wrapping_sub(b'0'));
-        if value > LIMIT || (value == LIMIT && digit > u64::MAX % 10) {
-            return None;
-        }
-        value = value * 10 + digit;
-    }
-    (value <= max).then_some(value)
-}
-
 /// Scans `word` (a literal such as `null`) at `pos`.
 pub(crate) fn scan_literal(bytes: &[u8], pos: usize, word: &[u8]) -> Step {
     // `null` and `true` are compared as one word; `false` falls through to the byte loop.
@@ -284,6 +268,16 @@ pub(crate) fn scan_literal(bytes: &[u8], pos: usize, word: &[u8]) -> Step {
         }
     }
     Step::ok(pos + word.len(), 0)
+}
+
+/// Scans `null` at `pos`: one four-byte comparison on the note path, where MIDIMon sends
+/// `"cc":null` and `"value":null` with every note.
+#[inline(always)]
+pub(crate) fn scan_null(bytes: &[u8], pos: usize) -> Step {
+    match bytes.get(pos..pos + 4) {
+        Some(&[b'n', b'u', b'l', b'l']) => Step::ok(pos + 4, 0),
+        _ => scan_literal(bytes, pos, b"null"),
+    }
 }
 
 /// Validates and skips any JSON value at `pos` (whitespace before it allowed), without
@@ -672,8 +666,8 @@ mod tests {
     }
 
     #[test]
-    fn numbers_report_u64_integers_only() {
-        let int = |s: &str| {
+    fn numbers_report_plain_integers() {
+        let scan = |s: &str| {
             let bytes = s.as_bytes();
             let step = scan_number(bytes, 0);
             if let Some(e) = step.error() {
@@ -682,20 +676,22 @@ mod tests {
             if step.pos() != bytes.len() {
                 return Err(ErrorCode::MalformedJson);
             }
-            let digits = step.has(Step::DIGITS);
-            Ok(integer_value(&bytes[..step.pos()], u64::MAX).filter(|_| digits))
+            Ok(step.has(Step::DIGITS))
         };
-        assert_eq!(int("127"), Ok(Some(127)));
-        assert_eq!(int("0"), Ok(Some(0)));
-        assert_eq!(int("18446744073709551615"), Ok(Some(u64::MAX)));
-        assert_eq!(int("18446744073709551616"), Ok(None));
-        assert_eq!(int("99999999999999999999"), Ok(None));
-        assert_eq!(int("-1"), Ok(None));
-        assert_eq!(int("1.0"), Ok(None));
-        assert_eq!(int("1e2"), Ok(None));
-        assert_eq!(int("1E+2"), Ok(None));
-        assert_eq!(int("-0"), Ok(None));
-        assert_eq!(int("1x"), Err(ErrorCode::MalformedJson));
+        assert_eq!(scan("127"), Ok(true));
+        assert_eq!(scan("0"), Ok(true));
+        assert_eq!(
+            scan("18446744073709551616"),
+            Ok(true),
+            "digits only, whatever the size"
+        );
+        assert_eq!(scan("-1"), Ok(false));
+        assert_eq!(scan("1.0"), Ok(false));
+        assert_eq!(scan("1e2"), Ok(false));
+        assert_eq!(scan("1E+2"), Ok(false));
+        assert_eq!(scan("-0"), Ok(false));
+        assert_eq!(scan("1x"), Err(ErrorCode::MalformedJson));
+        assert_eq!(scan("01"), Err(ErrorCode::MalformedJson));
     }
 
     #[test]

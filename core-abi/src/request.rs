@@ -10,8 +10,8 @@
 
 use crate::error::ErrorCode;
 use crate::json::{
-    byte_at, fault_at, integer_value, load_u64, scan_literal, scan_number, scan_string, skip_value,
-    skip_ws, skip_ws_fast, string_text, Scanner, Step, MAX_NESTING,
+    byte_at, fault_at, load_u64, scan_null, scan_number, scan_string, skip_value, skip_ws,
+    skip_ws_fast, string_text, Scanner, Step, MAX_NESTING,
 };
 use crate::text::{bytes_eq, Text};
 
@@ -298,30 +298,45 @@ pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
                 continue;
             }
             Field::VELOCITY..=Field::TIMESTAMP if value == b'-' || value.is_ascii_digit() => {
-                let step = scan_number(body, pos);
-                check(step)?;
+                // Read the digits and their value in one pass; any other number (a sign, a
+                // fraction, an exponent, more than a u64) is validated by the full scanner and
+                // then is the wrong type.
+                const LIMIT: u64 = u64::MAX / 10;
+                let mut end = pos;
+                let mut number: u64 = 0;
+                let mut fits = value != b'-';
+                if value == b'0' {
+                    // A leading zero is the whole integer: `060` fails at the `6`, later.
+                    end += 1;
+                } else {
+                    while let d @ b'0'..=b'9' = byte_at(body, end) {
+                        let digit = u64::from(d - b'0');
+                        fits &= number < LIMIT || (number == LIMIT && digit <= u64::MAX % 10);
+                        number = number.wrapping_mul(10).wrapping_add(digit);
+                        end += 1;
+                    }
+                }
                 let max = if field == Field::TIMESTAMP {
                     u64::MAX
                 } else {
                     u64::from(MIDI_MAX)
                 };
-                let number = step
-                    .has(Step::DIGITS)
-                    .then(|| integer_value(&body[pos..step.pos()], max))
-                    .flatten()
-                    .ok_or(ErrorCode::InvalidField)?;
+                if !fits || matches!(byte_at(body, end), b'.' | b'e' | b'E') || number > max {
+                    check(scan_number(body, pos))?;
+                    return Err(ErrorCode::InvalidField);
+                }
                 match field {
                     Field::TIMESTAMP => context.timestamp = number,
                     // The range check makes the narrowing cast lossless.
                     _ => midi[(field - Field::VELOCITY) as usize] = Some(number as u8),
                 }
-                step
+                Step::ok(end, 0)
             }
             Field::UNKNOWN => skip_value(body, pos, level.remaining_depth()),
             // Any known field may be null (meaning absent), except the action and metadata
             // values, which must be strings.
             _ if value == b'n' && field != Field::ACTION && field != Field::METADATA_ENTRY => {
-                scan_literal(body, pos, b"null")
+                scan_null(body, pos)
             }
             // The wrong type: still validated, so that malformed JSON is reported as such.
             _ => {
@@ -594,6 +609,31 @@ mod tests {
         ] {
             assert_eq!(parse(body).unwrap_err(), ErrorCode::InvalidField, "{body}");
         }
+        for (body, ts) in [
+            (r#"{"action":"a","context":{"timestamp":0}}"#, 0),
+            (
+                r#"{"action":"a","context":{"timestamp":1844674407370955161}}"#,
+                1_844_674_407_370_955_161,
+            ),
+            (
+                r#"{"action":"a","context":{"timestamp":18446744073709551609}}"#,
+                u64::MAX - 6,
+            ),
+        ] {
+            assert_eq!(parse(body).unwrap().context.timestamp, ts, "{body}");
+        }
+        for body in [
+            r#"{"action":"a","context":{"timestamp":18446744073709551620}}"#,
+            r#"{"action":"a","context":{"timestamp":99999999999999999999}}"#,
+            r#"{"action":"a","context":{"note":127.5}}"#,
+            r#"{"action":"a","context":{"note":1e0}}"#,
+        ] {
+            assert_eq!(parse(body).unwrap_err(), ErrorCode::InvalidField, "{body}");
+        }
+        assert_eq!(
+            parse(r#"{"action":"a","context":{"note":1.}}"#).unwrap_err(),
+            ErrorCode::MalformedJson
+        );
         let r = parse(r#"{"action":"a","context":{"timestamp":18446744073709551615}}"#).unwrap();
         assert_eq!(r.context.timestamp, u64::MAX);
     }

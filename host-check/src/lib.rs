@@ -21,11 +21,13 @@
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
 //! - [`scratch`]: self-removing temporary directories;
 //! - [`report`]: findings, the text table and the JSON report;
-//! - [`check`], [`inspect`], [`run`]: the subcommands.
+//! - [`check`], [`inspect`], [`run`]: the subcommands;
+//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod budget;
 pub mod check;
 pub mod config;

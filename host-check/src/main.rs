@@ -15,7 +15,7 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
-use host_check::{check, config, input, inspect, run};
+use host_check::{bench, check, config, input, inspect, run};
 
 /// Exit code: every check passed (warnings allowed).
 const EXIT_PASS: u8 = 0;
@@ -31,6 +31,13 @@ Exit codes:
      returned a non-zero code or trapped; for `inspect`, the file is not a valid module
   2  usage or I/O error: missing file, a directory, unreadable file, unknown flag or
      subcommand, bad budget file or MIDIMon config";
+
+const BENCH_EXIT_CODES: &str = "\
+Exit codes:
+  0  every plugin was measured (targets that are not met are reported, not enforced)
+  1  a plugin could not be loaded, instantiated or initialised, does not declare the action,
+     or returned a non-zero code or trapped on a benchmark request
+  2  usage or I/O error: no plugin, missing file, a directory, unreadable file, bad flag";
 
 /// Validate a MIDIMon WebAssembly plugin before MIDIMon loads it: well-formed, honest about its
 /// capabilities, fast and small enough.
@@ -52,6 +59,10 @@ enum Command {
     /// Send one request to a plugin and print its return code, fuel, time and output.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Measure plugins side by side (size, fuel, latency, host overhead, startup); the first
+    /// is the reference every ratio compares with.
+    #[command(after_help = BENCH_EXIT_CODES)]
+    Bench(BenchArgs),
 }
 
 /// Per-call limits, shared by every subcommand.
@@ -148,12 +159,31 @@ struct RunArgs {
     limits: LimitArgs,
 }
 
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// The plugin modules (.wasm); the first is the reference.
+    #[arg(required = true, value_name = "PLUGIN.wasm")]
+    plugins: Vec<PathBuf>,
+    /// Print one JSON object (schema in host-check/README.md) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Timed calls per plugin and path, interleaved in rounds of 100 [default: 20000].
+    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    calls: Option<u64>,
+    /// The action every request names [default: my_action].
+    #[arg(long, value_name = "ACTION")]
+    action: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => cmd_check(args),
         Command::Inspect(args) => cmd_inspect(&args),
         Command::Run(args) => cmd_run(args),
+        Command::Bench(args) => cmd_bench(args),
     };
     ExitCode::from(code)
 }
@@ -277,6 +307,46 @@ fn cmd_run(args: RunArgs) -> u8 {
         Err(RunError::Usage(why)) => usage_error(why),
         Err(RunError::Plugin(why)) => {
             eprintln!("host-check: {why}");
+            EXIT_FAIL
+        }
+    }
+}
+
+fn cmd_bench(args: BenchArgs) -> u8 {
+    let budgets = match budgets(&args.limits, BudgetOverrides::default()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let mut inputs = Vec::with_capacity(args.plugins.len());
+    for path in &args.plugins {
+        match read_plugin(path) {
+            Ok(wasm) => inputs.push(bench::BenchInput {
+                file: path.display().to_string(),
+                wasm,
+            }),
+            Err(code) => return code,
+        }
+    }
+    let mut options = bench::BenchOptions::new((&budgets).into());
+    if let Some(calls) = args.calls {
+        options.calls = calls;
+    }
+    if let Some(action) = args.action {
+        options.action = action;
+    }
+    match bench::bench(&inputs, &options) {
+        Ok(report) => {
+            if args.json {
+                let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+                print(&format!("{text}\n"));
+            } else {
+                print(&report.render_text(TextStyle::detect(false).colour));
+            }
+            report.exit_code()
+        }
+        Err(e) if e.is_usage() => usage_error(e),
+        Err(e) => {
+            eprintln!("host-check: {e}");
             EXIT_FAIL
         }
     }

@@ -796,22 +796,25 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
     }
 }
 
-/// Calls `func` under the limits, measuring fuel and time.
+/// Calls `func` under the limits, measuring fuel and, when `timed`, wall time (otherwise
+/// [`CallStats::elapsed`] is zero: the request cycle does not read the clock around `alloc`
+/// and `dealloc`, whose times nobody reports).
 fn timed_call<P: WasmParams, R: WasmResults>(
     store: &mut Store<HostState>,
     limits: Limits,
     deadline_ticks: u64,
     func: &TypedFunc<P, R>,
     params: P,
+    timed: bool,
 ) -> (Result<R, CallError>, CallStats) {
     if let Err(e) = store.set_fuel(limits.max_fuel) {
         return (Err(host_error(e)), CallStats::default());
     }
     store.set_epoch_deadline(deadline_ticks);
     store.data_mut().limiter.denied = None;
-    let started = Instant::now();
+    let started = timed.then(Instant::now);
     let result = func.call(&mut *store, params);
-    let elapsed = started.elapsed();
+    let elapsed = started.map_or(Duration::ZERO, |s| s.elapsed());
     let stats = CallStats {
         fuel: used_fuel(store, limits.max_fuel),
         elapsed,
@@ -859,8 +862,12 @@ impl std::fmt::Debug for PluginInstance {
 }
 
 /// Calls an optional typed function of an instance, marking the instance discarded on a trap.
+/// Timed unless a fifth argument `false` is given.
 macro_rules! call_export {
-    ($self:ident, $field:ident, $name:expr, $params:expr) => {{
+    ($self:ident, $field:ident, $name:expr, $params:expr) => {
+        call_export!($self, $field, $name, $params, true)
+    };
+    ($self:ident, $field:ident, $name:expr, $params:expr, $timed:expr) => {{
         if $self.discarded {
             (Err(CallError::Discarded), CallStats::default())
         } else if let Some(func) = $self.$field.as_ref() {
@@ -870,6 +877,7 @@ macro_rules! call_export {
                 $self.deadline_ticks,
                 func,
                 $params,
+                $timed,
             );
             if let Err(e) = &result {
                 if e.discards_instance() {
@@ -1016,6 +1024,24 @@ impl PluginInstance {
         result.map(|p| (p as u32, stats))
     }
 
+    /// `alloc` in the request cycle: budgeted like every call, but not timed.
+    fn alloc_in_cycle(&mut self, len: u32) -> Result<(u32, CallStats), CallError> {
+        let (result, stats) = call_export!(self, alloc, abi::EXPORT_ALLOC, len as i32, false);
+        result.map(|p| (p as u32, stats))
+    }
+
+    /// `dealloc` in the request cycle: budgeted like every call, but not timed.
+    fn dealloc_in_cycle(&mut self, ptr: u32, len: u32) -> Result<CallStats, CallError> {
+        let (result, stats) = call_export!(
+            self,
+            dealloc,
+            abi::EXPORT_DEALLOC,
+            (ptr as i32, len as i32),
+            false
+        );
+        result.map(|()| stats)
+    }
+
     /// Calls `dealloc(ptr, len)`.
     pub fn dealloc(&mut self, ptr: u32, len: u32) -> Result<CallStats, CallError> {
         let (result, stats) =
@@ -1066,7 +1092,7 @@ impl PluginInstance {
             .ok()
             .filter(|&l| l <= i32::MAX as u32)
             .ok_or(alloc_error(CallError::RequestTooLarge { len: body.len() }))?;
-        let (ptr, alloc_stats) = self.alloc(len).map_err(alloc_error)?;
+        let (ptr, alloc_stats) = self.alloc_in_cycle(len).map_err(alloc_error)?;
         if ptr == 0 && len > 0 {
             return Err(alloc_error(CallError::NullPointer { len }));
         }
@@ -1079,10 +1105,12 @@ impl PluginInstance {
             stage: Stage::Execute,
             error,
         })?;
-        let dealloc_stats = self.dealloc(ptr, len).map_err(|error| RequestError {
-            stage: Stage::Dealloc,
-            error,
-        })?;
+        let dealloc_stats = self
+            .dealloc_in_cycle(ptr, len)
+            .map_err(|error| RequestError {
+                stage: Stage::Dealloc,
+                error,
+            })?;
         Ok(RequestOutcome {
             code,
             fuel: stats.fuel,
