@@ -42,8 +42,11 @@ pub fn check(
             } else if wasm.is_empty() {
                 "the file is empty, not a WebAssembly module".to_string()
             } else {
+                // The parser's own message dumps both headers as arrays; the first bytes say more.
+                let head: Vec<String> = wasm.iter().take(4).map(|b| format!("{b:02x}")).collect();
                 format!(
-                    "not a WebAssembly module: it does not start with the \\0asm magic number ({e})"
+                    "not a WebAssembly module: it starts with {} instead of the \\0asm magic number 00 61 73 6d",
+                    head.join(" ")
                 )
             };
             report.push(Finding::fail("module.valid", detail));

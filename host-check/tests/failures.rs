@@ -34,7 +34,7 @@ fn good_fixture_passes_with_default_note_path() {
 fn not_wasm() {
     check_bytes(b"#!/bin/sh\necho not a plugin\n", &[]).assert_failure(
         "FAIL module.valid:",
-        "does not start with the \\0asm magic number",
+        "it starts with 23 21 2f 62 instead of the \\0asm magic number 00 61 73 6d",
     );
 }
 
