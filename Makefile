@@ -29,7 +29,7 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-gl
 
 HOST_CHECK := $(CARGO) run --quiet -p host-check --
 
-.PHONY: all install-deps build build-release optimize test inspect check bench install \
+.PHONY: all install-deps build build-release optimize test inspect check bench install fuzz \
         fmt-check clippy cross-builds budgets clean
 
 all: build
@@ -69,6 +69,8 @@ optimize: build-release
 
 fmt-check:
 	$(CARGO) fmt --all --check
+	# The fuzz crate is its own workspace (it needs nightly to build, not to be formatted).
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all --check
 
 clippy: install-deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -107,6 +109,13 @@ check: build-release
 ## bench: the template (bump, dlmalloc) against the std reference, side by side; rewrites BENCH.md.
 bench: install-deps
 	CARGO="$(CARGO)" scripts/bench.sh
+
+FUZZ_SECONDS ?= 60
+
+## fuzz: every fuzz target for FUZZ_SECONDS (default 60) seconds each; nightly + cargo-fuzz
+## (installed when missing). Regression inputs in fuzz/corpus/ are replayed by `make test`.
+fuzz: install-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 ## install: copy the template plugin to MIDIMon's plugin directory.
 install: build-release

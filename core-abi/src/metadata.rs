@@ -285,7 +285,10 @@ fn string_items(array: &[u8]) -> impl Iterator<Item = Text<'_>> + Clone + '_ {
 /// Rules: at most [`MAX_METADATA_LEN`] bytes of strict UTF-8 JSON; an object with a non-empty
 /// string `name`, a semantic-version string `version`, an `actions` array of at least one
 /// non-empty, unique string; optional string `description` and `author`; an optional
-/// `capabilities` array of distinct known names. Unknown fields are ignored. A syntax fault
+/// `capabilities` array of distinct known names. Unknown fields are ignored. (A version written
+/// with JSON escapes is decoded into a 256-byte buffer to be checked, so an escaped version is
+/// held to 256 bytes; a plain one, as every serializer writes it, to nothing but the 64 KiB.)
+/// A syntax fault
 /// anywhere wins over a shape fault; among shape faults the first in the text is reported.
 ///
 /// ```

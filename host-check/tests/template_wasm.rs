@@ -5,9 +5,9 @@
 //! come back with the documented code and never trap, the postcard fast path agrees, pointer
 //! tricks are answered with codes, and 100,000 note-ons on one instance do not grow memory.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
+
+mod common;
 
 use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::ErrorCode;
@@ -15,29 +15,16 @@ use host_check::runner::{Grants, Limits, Plugin, PluginInstance};
 
 const CANONICAL: &str = core_abi::request::CANONICAL_NOTE_ON;
 
-/// Builds the template (a no-op when fresh) into `target_dir` and returns the module's bytes.
+/// Builds the template (a no-op when fresh) and returns the module's bytes.
 fn build_template(features: &[&str], target_dir: Option<&str>) -> Vec<u8> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.current_dir(&root).args([
-        "build",
-        "--quiet",
-        "-p",
+    let path = common::build_plugin_with(
         "template-nostd",
-        "--target",
         "wasm32-unknown-unknown",
-        "--profile",
-        "plugin",
-    ]);
-    for feature in features {
-        cargo.args(["--features", feature]);
-    }
-    let target = root.join(target_dir.unwrap_or("target"));
-    cargo.arg("--target-dir").arg(&target);
-    let status = cargo.status().expect("cargo runs");
-    assert!(status.success(), "building the template failed");
-    std::fs::read(target.join("wasm32-unknown-unknown/plugin/template_nostd.wasm"))
-        .expect("the template was built")
+        "template_nostd.wasm",
+        features,
+        target_dir,
+    );
+    std::fs::read(path).expect("the template was built")
 }
 
 fn limits() -> Limits {

@@ -287,23 +287,42 @@ pub fn workspace() -> PathBuf {
 /// Builds a workspace package for a wasm target with the plugin profile and returns the
 /// module's path.
 pub fn build_plugin(package: &str, target: &str, file: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            package,
-            "--target",
-            target,
-            "--profile",
-            "plugin",
-        ])
-        .status()
-        .expect("cargo runs");
+    build_plugin_with(package, target, file, &[], None)
+}
+
+/// [`build_plugin`] with cargo features, into its own target directory (relative to the
+/// workspace) when given: two feature sets of one package write the same file name.
+pub fn build_plugin_with(
+    package: &str,
+    target: &str,
+    file: &str,
+    features: &[&str],
+    target_dir: Option<&str>,
+) -> PathBuf {
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.current_dir(workspace()).args([
+        "build",
+        "--quiet",
+        "-p",
+        package,
+        "--target",
+        target,
+        "--profile",
+        "plugin",
+    ]);
+    for feature in features {
+        cargo.args(["--features", feature]);
+    }
+    let dir = match target_dir {
+        Some(dir) => {
+            cargo.arg("--target-dir").arg(workspace().join(dir));
+            workspace().join(dir)
+        }
+        None => std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target")),
+    };
+    let status = cargo.status().expect("cargo runs");
     assert!(status.success(), "cargo build -p {package} failed");
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"));
-    target_dir.join(target).join("plugin").join(file)
+    dir.join(target).join("plugin").join(file)
 }
