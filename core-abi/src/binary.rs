@@ -34,6 +34,19 @@ pub struct BinaryHeader {
 }
 
 impl BinaryHeader {
+    /// The header of a request for the action at `action` in the declared list, with the MIDI
+    /// fields of `context` (its metadata travels apart).
+    pub fn for_context(action: u32, context: &RequestContext<'_>) -> BinaryHeader {
+        BinaryHeader {
+            action,
+            velocity: context.velocity,
+            note: context.note,
+            cc: context.cc,
+            value: context.value,
+            timestamp: context.timestamp,
+        }
+    }
+
     /// The canonical note-on of the README (its metadata, `{"key":"value"}`, travels apart):
     /// the first declared action, velocity 100, note 60, timestamp 1234567890.
     pub const CANONICAL_NOTE_ON: BinaryHeader = BinaryHeader {

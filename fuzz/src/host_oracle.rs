@@ -221,14 +221,8 @@ impl Guest {
                     );
                     // The same event through the postcard fast path gets the same answer.
                     let c = &request.context;
-                    let header = BinaryHeader {
-                        action: u32::try_from(index).expect("few actions"),
-                        velocity: c.velocity,
-                        note: c.note,
-                        cc: c.cc,
-                        value: c.value,
-                        timestamp: c.timestamp,
-                    };
+                    let index = u32::try_from(index).expect("few actions");
+                    let header = BinaryHeader::for_context(index, c);
                     let pairs: Vec<(String, String)> = c
                         .metadata
                         .iter()
@@ -272,14 +266,7 @@ impl Guest {
                         crate_shown(body)
                     );
                     let c = &decoded.context;
-                    let header = BinaryHeader {
-                        action: decoded.action_index,
-                        velocity: c.velocity,
-                        note: c.note,
-                        cc: c.cc,
-                        value: c.value,
-                        timestamp: c.timestamp,
-                    };
+                    let header = BinaryHeader::for_context(decoded.action_index, c);
                     let pairs: Vec<(String, String)> = c
                         .metadata
                         .iter()
