@@ -41,6 +41,11 @@ pub fn check(
                 format!("not a valid WebAssembly module: {e}")
             } else if wasm.is_empty() {
                 "the file is empty, not a WebAssembly module".to_string()
+            } else if WASM_MAGIC.starts_with(wasm) {
+                format!(
+                    "truncated: the file ends after {} byte(s), inside the \\0asm magic number",
+                    wasm.len()
+                )
             } else {
                 // The parser's own message dumps both headers as arrays; the first bytes say more.
                 let head: Vec<String> = wasm.iter().take(4).map(|b| format!("{b:02x}")).collect();
