@@ -5,24 +5,12 @@
 //! `make fuzz` (nightly, cargo-fuzz) looks for new inputs; this test keeps the ones that found
 //! something, so a regression shows up in `make test` without nightly.
 
-use std::path::{Path, PathBuf};
+use corpus_files::corpus;
 
 #[path = "../../fuzz/src/core_oracle.rs"]
 mod core_oracle;
-
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no corpus in {}", dir.display());
-    files
-}
+#[path = "../../fuzz/src/corpus_files.rs"]
+mod corpus_files;
 
 /// Runs `check` on every file of `target`'s corpus, naming the file when it fails.
 fn replay(target: &str, check: fn(&[u8])) -> usize {

@@ -86,6 +86,12 @@ use proptest::test_runner::TestCaseError;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+// The fuzz oracle (also replayed by `corpus_replay.rs`); only its nesting measure is used here.
+#[path = "../../fuzz/src/core_oracle.rs"]
+mod core_oracle;
+
+use core_oracle::nesting_depth;
+
 // ---------------------------------------------------------------------------------------------
 // Test harness helpers
 // ---------------------------------------------------------------------------------------------
@@ -134,33 +140,6 @@ impl Rng {
 // Lenient scanning of arbitrary bytes, for classifying disagreements
 // ---------------------------------------------------------------------------------------------
 
-/// Deepest bracket nesting outside string literals, read leniently from any bytes.
-fn max_depth(bytes: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 /// Whether a number literal outside strings has a magnitude that rounds to infinity, or to
 /// `f64::MAX` (where serde_json's fast float parser may round up to infinity).
 fn has_huge_number(bytes: &[u8]) -> bool {
@@ -205,7 +184,7 @@ fn has_huge_number(bytes: &[u8]) -> bool {
 /// serde_json rejects (a) a nesting depth of 128 and (b) numbers beyond `f64`'s range.
 fn known_json_difference(bytes: &[u8], theirs: &serde_json::Error) -> bool {
     let message = theirs.to_string();
-    (message.starts_with("recursion limit exceeded") && max_depth(bytes) >= 128)
+    (message.starts_with("recursion limit exceeded") && nesting_depth(bytes) >= 128)
         || (message.starts_with("number out of range") && has_huge_number(bytes))
 }
 
@@ -604,7 +583,11 @@ fn check_validate(bytes: &[u8]) -> Result<(), TestCaseError> {
         );
     }
     if ours == Err(ErrorCode::NestingTooDeep) {
-        prop_assert!(max_depth(bytes) > 128, "NestingTooDeep for {}", show(bytes));
+        prop_assert!(
+            nesting_depth(bytes) > 128,
+            "NestingTooDeep for {}",
+            show(bytes)
+        );
     }
     match (&ours, &theirs) {
         (Ok(()), Err(e)) if !known_json_difference(bytes, e) => fail(format!(
@@ -652,7 +635,7 @@ fn check_request(bytes: &[u8]) -> Result<(), TestCaseError> {
         return Ok(());
     }
     // Below this depth neither scanner's nesting limit can decide anything.
-    let shallow = max_depth(bytes) < 127;
+    let shallow = nesting_depth(bytes) < 127;
     match (&ours, valid) {
         (Ok(_), Ok(())) | (Err(ErrorCode::InvalidField), _) => {}
         (
@@ -2030,7 +2013,7 @@ proptest! {
             text.push_str(if object { "{\"k\":" } else { "[" });
         }
         // Containers in the leaf count too.
-        let leaf_depth = max_depth(leaf.as_bytes());
+        let leaf_depth = nesting_depth(leaf.as_bytes());
         text.push_str(&leaf);
         for &object in objects[..depth].iter().rev() {
             text.push(if object { '}' } else { ']' });

@@ -21,7 +21,7 @@ use core_abi::request::parse_request;
 use core_abi::ErrorCode;
 use host_check::budget::Budgets;
 use host_check::report::{Status, TextStyle};
-use host_check::runner::{Grants, Limits, Plugin, PluginInstance};
+use host_check::runner::{Entry, Grants, Limits, Plugin, PluginInstance};
 
 #[path = "request_text.rs"]
 mod request_text;
@@ -158,16 +158,9 @@ impl Guest {
     fn send(&mut self, postcard: bool, body: &[u8]) -> i32 {
         self.largest_body = self.largest_body.max(body.len());
         self.requests += 1;
-        let outcome = if postcard {
-            self.instance.request_postcard(body)
-        } else {
-            self.instance.request(body)
-        };
-        let entry = if postcard {
-            "execute_postcard"
-        } else {
-            "execute"
-        };
+        let entry = Entry::new(postcard);
+        let outcome = self.instance.request_to(entry, body);
+        let entry = entry.export();
         let code = match outcome {
             Ok(outcome) => outcome.code,
             Err(e) => panic!("{entry} trapped: {e}; body {}", crate_shown(body)),

@@ -47,7 +47,7 @@ use crate::metadata::{MetadataProblem, PluginMeta};
 use crate::optimize::{self, OptimizeError};
 use crate::report::{group, printable};
 use crate::runner::{
-    CallError, Grants, Limits, LoadError, Plugin, PluginInstance, RequestOutcome, ENGINE,
+    CallError, Entry, Grants, Limits, LoadError, Plugin, PluginInstance, RequestOutcome, ENGINE,
 };
 use crate::stats;
 
@@ -467,16 +467,9 @@ impl Subject {
 
     /// One request; a non-zero code or a failure is recorded as a problem (and `None`).
     fn request(&mut self, postcard: bool, body: &[u8], what: &str) -> Option<RequestOutcome> {
-        let result = if postcard {
-            self.instance.request_postcard(body)
-        } else {
-            self.instance.request(body)
-        };
-        let entry = if postcard {
-            "execute_postcard"
-        } else {
-            "execute"
-        };
+        let entry = Entry::new(postcard);
+        let result = self.instance.request_to(entry, body);
+        let entry = entry.export();
         match result {
             Ok(o) if o.code == 0 => Some(o),
             Ok(o) => {

@@ -352,6 +352,25 @@ pub enum Entry {
     Postcard,
 }
 
+impl Entry {
+    /// The postcard entry when `postcard` is true, else the JSON one.
+    pub fn new(postcard: bool) -> Entry {
+        if postcard {
+            Entry::Postcard
+        } else {
+            Entry::Json
+        }
+    }
+
+    /// The export this entry calls.
+    pub fn export(self) -> &'static str {
+        match self {
+            Entry::Json => abi::EXPORT_EXECUTE,
+            Entry::Postcard => abi::EXPORT_EXECUTE_POSTCARD,
+        }
+    }
+}
+
 /// What a plugin wrote to stdout and stderr.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captured {

@@ -7,25 +7,15 @@
 //!   `execute` and `execute_postcard`: no trap, the codes core-abi predicts, JSON and postcard
 //!   agreeing, memory bounded.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use corpus_files::corpus;
 
 mod common;
+#[path = "../../fuzz/src/corpus_files.rs"]
+mod corpus_files;
 #[path = "../../fuzz/src/host_oracle.rs"]
 mod host_oracle;
-
-fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no corpus in {}", dir.display());
-    files
-}
 
 fn name(path: &Path) -> String {
     path.file_name()
