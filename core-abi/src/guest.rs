@@ -2,9 +2,10 @@
 //!
 //! [`midimon_plugin!`](crate::midimon_plugin) expands to the exports MIDIMon calls (`init`,
 //! `execute`, `execute_postcard`, `alloc`, `dealloc` and the ABI marker), so a plugin's `lib.rs`
-//! holds only its metadata and a handler `fn(&Request) -> Result<(), ErrorCode>`. The request
-//! checks (pointer bounds, size, strict parsing, unknown action → 3) live here once, so every
-//! plugin answers a malformed request with an error code instead of a trap.
+//! holds only its metadata and one [`Handler`] per action, listed once: the macro derives the
+//! metadata's `actions` and the dispatch table from the same list. The request checks (pointer
+//! bounds, size, strict parsing, unknown action → 3) live here once, so every plugin answers a
+//! malformed request with an error code instead of a trap.
 //!
 //! Two allocators serve `alloc`/`dealloc`: [`BumpArena`] (the default: a few dozen bytes of
 //! code, O(1), reset whenever the host has released every block) and, with the `dlmalloc`
@@ -13,7 +14,7 @@
 use crate::error::{result_code, ErrorCode};
 use crate::request::{parse_request, Request};
 
-/// A plugin's request handler.
+/// One action of a plugin: runs a request that names it.
 pub type Handler = fn(&Request<'_>) -> Result<(), ErrorCode>;
 
 /// Largest request `alloc` and `execute` accept, in bytes (16 MiB).
@@ -33,24 +34,35 @@ pub trait GuestAllocator {
     unsafe fn dealloc(ptr: *mut u8, size: usize);
 }
 
-/// Runs a JSON request that is already in a slice: parse, check the action is declared, call
-/// the handler. Returns the code `execute` returns. Portable, so native tests and firmware use
-/// the same path as the wasm export.
-pub fn handle_json(body: &[u8], actions: &[&str], handler: Handler) -> i32 {
-    result_code(parse_request(body).and_then(|request| dispatch(&request, actions, handler)))
+/// Runs a JSON request that is already in a slice: parse, find the action among `actions`,
+/// call the handler at the same index in `handlers`. Returns the code `execute` returns.
+/// Portable, so native tests and firmware use the same path as the wasm export.
+pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
+    result_code(parse_request(body).and_then(|request| {
+        let index = actions
+            .iter()
+            .position(|action| request.action.eq_str(action));
+        run(index, &request, handlers)
+    }))
 }
 
-/// Runs a postcard request (see [`crate::binary`]) that is already in a slice.
-pub fn handle_binary(body: &[u8], actions: &[&'static str], handler: Handler) -> i32 {
-    let request = crate::binary::decode(body).and_then(|binary| binary.resolve(actions));
-    result_code(request.and_then(|request| handler(&request)))
+/// Runs a postcard request (see [`crate::binary`]) that is already in a slice; its action is
+/// an index into `actions` and `handlers`.
+pub fn handle_binary(body: &[u8], actions: &[&'static str], handlers: &[Handler]) -> i32 {
+    let binary = crate::binary::decode(body);
+    result_code(binary.and_then(|binary| {
+        let index = binary.action_index as usize;
+        let request = binary.resolve(actions)?;
+        run(Some(index), &request, handlers)
+    }))
 }
 
-fn dispatch(request: &Request<'_>, actions: &[&str], handler: Handler) -> Result<(), ErrorCode> {
-    if !actions.iter().any(|action| request.action.eq_str(action)) {
-        return Err(ErrorCode::UnknownAction);
+/// Calls the handler of the matched action; no match (or no handler there) is code 3.
+fn run(index: Option<usize>, request: &Request<'_>, handlers: &[Handler]) -> Result<(), ErrorCode> {
+    match index.and_then(|i| handlers.get(i)) {
+        Some(handler) => handler(request),
+        None => Err(ErrorCode::UnknownAction),
     }
-    handler(request)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -67,17 +79,22 @@ mod wasm {
     const PAGE: usize = 65536;
 
     /// `execute`: reads the request at `ptr..ptr+len` and runs it as JSON.
-    pub fn execute_json(ptr: u32, len: u32, actions: &[&str], handler: Handler) -> i32 {
+    pub fn execute_json(ptr: u32, len: u32, actions: &[&str], handlers: &[Handler]) -> i32 {
         match guest_bytes(ptr, len) {
-            Ok(body) => super::handle_json(body, actions, handler),
+            Ok(body) => super::handle_json(body, actions, handlers),
             Err(e) => e.code(),
         }
     }
 
     /// `execute_postcard`: reads the request at `ptr..ptr+len` and runs it as postcard.
-    pub fn execute_binary(ptr: u32, len: u32, actions: &[&'static str], handler: Handler) -> i32 {
+    pub fn execute_binary(
+        ptr: u32,
+        len: u32,
+        actions: &[&'static str],
+        handlers: &[Handler],
+    ) -> i32 {
         match guest_bytes(ptr, len) {
-            Ok(body) => super::handle_binary(body, actions, handler),
+            Ok(body) => super::handle_binary(body, actions, handlers),
             Err(e) => e.code(),
         }
     }
@@ -192,7 +209,7 @@ mod wasm {
     }
 }
 
-/// Generates a plugin's exports from its metadata and handler.
+/// Generates a plugin's exports from its metadata and its actions.
 ///
 /// ```ignore
 /// core_abi::midimon_plugin! {
@@ -200,18 +217,26 @@ mod wasm {
 ///     version: "0.1.0",
 ///     description: "What it does",
 ///     author: "Ada",
-///     actions: ["my_action"],
+///     license: "MIT",
+///     actions: {
+///         "my_action" => crate::my_action,
+///         "velocity_curve" => crate::velocity_curve,
+///     },
 ///     capabilities: [],
 ///     allocator: core_abi::guest::BumpArena,
-///     handler: crate::handle,
 /// }
 /// ```
 ///
-/// Always defines `METADATA_JSON` (checked and built at compile time, see
-/// [`plugin_metadata_json!`](crate::plugin_metadata_json)) and `ACTIONS`. On wasm32 it also
-/// exports `init`, `execute`, `execute_postcard`, `alloc`, `dealloc` and `midimon_abi_v1`;
-/// on other targets (firmware, native tests) it exports nothing, and the handler is called
-/// through [`handle_json`] / [`handle_binary`].
+/// Each action is written once, with its handler: the macro builds the metadata's `actions`
+/// from the names (checked and built at compile time, see
+/// [`plugin_metadata_json!`](crate::plugin_metadata_json)) and a table of handlers in the same
+/// order, so a request is dispatched by the index its name matched, with no second string
+/// compare, and an action without a handler cannot compile. `type` is always `"action"`.
+///
+/// Always defines `METADATA_JSON`, `ACTIONS` and `HANDLERS`. On wasm32 it also exports `init`,
+/// `execute`, `execute_postcard`, `alloc`, `dealloc` and `midimon_abi_v1`; on other targets
+/// (firmware, native tests) it exports nothing, and requests go through [`handle_json`] /
+/// [`handle_binary`].
 #[macro_export]
 macro_rules! midimon_plugin {
     (
@@ -219,10 +244,10 @@ macro_rules! midimon_plugin {
         version: $version:literal,
         description: $description:literal,
         author: $author:literal,
-        actions: [$first:literal $(, $action:literal)* $(,)?],
+        license: $license:literal,
+        actions: { $first:literal => $first_handler:path $(, $action:literal => $handler:path)* $(,)? },
         capabilities: [$($capabilities:tt)*],
-        allocator: $allocator:ty,
-        handler: $handler:path $(,)?
+        allocator: $allocator:ty $(,)?
     ) => {
         /// The plugin's metadata JSON, built and validated at compile time; `init` returns it.
         pub const METADATA_JSON: &str = $crate::plugin_metadata_json! {
@@ -230,12 +255,16 @@ macro_rules! midimon_plugin {
             version: $version,
             description: $description,
             author: $author,
+            license: $license,
             actions: [$first $(, $action)*],
             capabilities: [$($capabilities)*],
         };
 
         /// The declared actions, in order; a binary request's action index points into it.
         pub const ACTIONS: &[&str] = &[$first $(, $action)*];
+
+        /// The handler of each action in [`ACTIONS`], at the same index.
+        pub const HANDLERS: &[$crate::guest::Handler] = &[$first_handler $(, $handler)*];
 
         #[cfg(target_arch = "wasm32")]
         const _: () = {
@@ -248,13 +277,13 @@ macro_rules! midimon_plugin {
             /// Runs the JSON request at `ptr..ptr+len`.
             #[unsafe(no_mangle)]
             pub extern "C" fn execute(ptr: u32, len: u32) -> i32 {
-                $crate::guest::execute_json(ptr, len, ACTIONS, $handler)
+                $crate::guest::execute_json(ptr, len, ACTIONS, HANDLERS)
             }
 
             /// Runs the postcard request at `ptr..ptr+len`.
             #[unsafe(no_mangle)]
             pub extern "C" fn execute_postcard(ptr: u32, len: u32) -> i32 {
-                $crate::guest::execute_binary(ptr, len, ACTIONS, $handler)
+                $crate::guest::execute_binary(ptr, len, ACTIONS, HANDLERS)
             }
 
             /// Reserves `size` bytes for the host; 0 when memory is exhausted.
@@ -286,23 +315,28 @@ mod tests {
 
     const ACTIONS: &[&str] = &["ok", "fail"];
 
-    fn handler(request: &Request<'_>) -> Result<(), ErrorCode> {
-        if request.action == "fail" {
-            Err(ErrorCode::ActionFailed)
-        } else {
-            Ok(())
-        }
+    fn ok(_: &Request<'_>) -> Result<(), ErrorCode> {
+        Ok(())
     }
+
+    fn fail(_: &Request<'_>) -> Result<(), ErrorCode> {
+        Err(ErrorCode::ActionFailed)
+    }
+
+    const HANDLERS: &[Handler] = &[ok, fail];
 
     #[test]
     fn json_dispatch() {
-        assert_eq!(handle_json(br#"{"action":"ok"}"#, ACTIONS, handler), 0);
-        assert_eq!(handle_json(br#"{"action":"fail"}"#, ACTIONS, handler), 7);
-        assert_eq!(handle_json(br#"{"action":"nope"}"#, ACTIONS, handler), 3);
-        assert_eq!(handle_json(br#"{"action":"\u006fk"}"#, ACTIONS, handler), 0);
-        assert_eq!(handle_json(b"", ACTIONS, handler), 2);
+        assert_eq!(handle_json(br#"{"action":"ok"}"#, ACTIONS, HANDLERS), 0);
+        assert_eq!(handle_json(br#"{"action":"fail"}"#, ACTIONS, HANDLERS), 7);
+        assert_eq!(handle_json(br#"{"action":"nope"}"#, ACTIONS, HANDLERS), 3);
         assert_eq!(
-            handle_json(br#"{"action":"nope",}"#, ACTIONS, handler),
+            handle_json(br#"{"action":"\u006fk"}"#, ACTIONS, HANDLERS),
+            0
+        );
+        assert_eq!(handle_json(b"", ACTIONS, HANDLERS), 2);
+        assert_eq!(
+            handle_json(br#"{"action":"nope",}"#, ACTIONS, HANDLERS),
             2,
             "syntax is checked before the action"
         );
@@ -322,8 +356,8 @@ mod tests {
                 &mut buf,
             )
             .unwrap();
-            assert_eq!(handle_binary(bytes, ACTIONS, handler), expected);
+            assert_eq!(handle_binary(bytes, ACTIONS, HANDLERS), expected);
         }
-        assert_eq!(handle_binary(&[0xFF], ACTIONS, handler), 10);
+        assert_eq!(handle_binary(&[0xFF], ACTIONS, HANDLERS), 10);
     }
 }

@@ -62,7 +62,7 @@ fn shown(wasm: &[u8]) -> String {
 pub fn check_module(wasm: &[u8]) -> host_check::report::Report {
     let budgets = small_budgets();
     let started = Instant::now();
-    let report = host_check::check::check("fuzz.wasm", wasm, &budgets, None);
+    let report = host_check::check::check("fuzz.wasm", wasm, &budgets, &[], None);
     let elapsed = started.elapsed();
     assert!(
         elapsed < CHECK_DEADLINE,

@@ -51,6 +51,13 @@ pub struct Budgets {
     pub note_time: Duration,
     /// The action the note path runs (`note_action`); `None`: the first declared action.
     pub note_action: Option<String>,
+    /// Largest fuel of one `execute` on MIDIMon's own note-on request (`daemon_fuel`).
+    pub daemon_fuel: Option<u64>,
+    /// Largest p99 latency of one event in MIDIMon's flow, a fresh instance per event
+    /// (`event_p99`).
+    pub event_p99: Option<Duration>,
+    /// Whether warnings (the template README's rules) fail the check (`strict`).
+    pub strict: bool,
 }
 
 impl Default for Budgets {
@@ -67,6 +74,9 @@ impl Default for Budgets {
             note_calls: DEFAULT_NOTE_CALLS,
             note_time: DEFAULT_NOTE_TIME,
             note_action: None,
+            daemon_fuel: None,
+            event_p99: None,
+            strict: false,
         }
     }
 }
@@ -96,6 +106,12 @@ pub struct BudgetOverrides {
     pub note_time: Option<Duration>,
     /// `--note-action`.
     pub note_action: Option<String>,
+    /// `--daemon-fuel`.
+    pub daemon_fuel: Option<u64>,
+    /// `--event-p99`.
+    pub event_p99: Option<Duration>,
+    /// `--strict` (a flag can only turn it on).
+    pub strict: bool,
 }
 
 /// Why a budget file or value was rejected. Every variant is a usage error (exit code 2).
@@ -163,6 +179,9 @@ pub const KEYS: &[&str] = &[
     "note_calls",
     "note_time",
     "note_action",
+    "daemon_fuel",
+    "event_p99",
+    "strict",
 ];
 
 impl Budgets {
@@ -208,6 +227,15 @@ impl Budgets {
                         nonzero_duration(duration_value("note_time", value)?, "note_time")?;
                 }
                 "note_action" => budgets.note_action = Some(action_value(value)?),
+                "daemon_fuel" => budgets.daemon_fuel = Some(count_value("daemon_fuel", value)?),
+                "event_p99" => budgets.event_p99 = Some(duration_value("event_p99", value)?),
+                "strict" => {
+                    budgets.strict = value.as_bool().ok_or(BudgetError::WrongType {
+                        key: "strict",
+                        expected: "a boolean",
+                        found: type_name(value),
+                    })?;
+                }
                 other => {
                     return Err(BudgetError::UnknownKey {
                         key: other.to_string(),
@@ -234,6 +262,9 @@ impl Budgets {
         if o.note_action.is_some() {
             self.note_action = o.note_action;
         }
+        self.daemon_fuel = o.daemon_fuel.or(self.daemon_fuel);
+        self.event_p99 = o.event_p99.or(self.event_p99);
+        self.strict |= o.strict;
     }
 }
 

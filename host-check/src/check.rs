@@ -19,12 +19,14 @@ use crate::static_check;
 /// The magic number every wasm binary starts with.
 const WASM_MAGIC: &[u8] = b"\0asm";
 
-/// Checks one plugin. `file` is only used as the report's label; `config` holds the plugin
-/// mappings of a MIDIMon config file, when one was given.
+/// Checks one plugin. `file` is only used as the report's label; `actions` are the names given
+/// with `--action`; `config` holds the plugin mappings of a MIDIMon config file, when one was
+/// given. With [`Budgets::strict`], every warning is a failure.
 pub fn check(
     file: &str,
     wasm: &[u8],
     budgets: &Budgets,
+    actions: &[String],
     config: Option<&[PluginMapping]>,
 ) -> Report {
     let started = Instant::now();
@@ -105,7 +107,13 @@ pub fn check(
     report.extend(size_checks(wasm, budgets));
 
     match (&info, &plugin) {
-        (Some(info), Some(plugin)) => dynamic_check::run(plugin, info, budgets, &mut report),
+        (Some(info), Some(plugin)) => {
+            let sources = dynamic_check::ActionSources {
+                named: actions,
+                config,
+            };
+            dynamic_check::run(plugin, info, budgets, sources, &mut report)
+        }
         _ => report.push(Finding::skip(
             "instantiate",
             "not run: the module is not valid",
@@ -123,6 +131,9 @@ pub fn check(
                 "not run: the plugin's metadata is not available",
             )),
         }
+    }
+    if budgets.strict {
+        report.make_strict();
     }
     report.elapsed = started.elapsed();
     report

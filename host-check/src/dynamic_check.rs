@@ -20,10 +20,12 @@ use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::error::ErrorCode;
 
 use crate::budget::{format_duration, Budgets};
+use crate::daemon_flow::{self, ActionNames};
 use crate::metadata::PluginMeta;
-use crate::report::{group, Finding, NotePath, PhaseOutput, Report};
+use crate::report::{group, Finding, NotePath, PhaseOutput, Report, README_RULE};
 use crate::runner::{
-    CallError, Captured, Entry, Grants, Plugin, PluginInstance, RequestError, RequestOutcome, Stage,
+    CallError, Captured, Entry, FuelMode, Grants, Plugin, PluginInstance, RequestError,
+    RequestOutcome, Stage,
 };
 use crate::static_check::ModuleInfo;
 use crate::stats;
@@ -281,6 +283,8 @@ fn trips(error: &CallError, elapsed: Duration) -> bool {
 struct Session<'a> {
     plugin: &'a Plugin,
     grants: Grants,
+    /// Whether a fresh instance calls `init` first, as the README's host flow does.
+    call_init: bool,
     instance: Option<PluginInstance>,
     captured: Captured,
     capture_full: bool,
@@ -288,10 +292,11 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    fn new(plugin: &'a Plugin, grants: Grants, tripped: Option<String>) -> Self {
+    fn new(plugin: &'a Plugin, grants: Grants, call_init: bool, tripped: Option<String>) -> Self {
         Session {
             plugin,
             grants,
+            call_init,
             instance: None,
             captured: Captured::default(),
             capture_full: false,
@@ -325,13 +330,15 @@ impl<'a> Session<'a> {
                     ));
                 }
             };
-            if let Err(e) = fresh.init() {
-                self.collect(&fresh);
-                self.tripped = Some(id.to_string());
-                return Err(Failure::Failed(
-                    None,
-                    format!("init failed on a fresh instance: {e}"),
-                ));
+            if self.call_init {
+                if let Err(e) = fresh.init() {
+                    self.collect(&fresh);
+                    self.tripped = Some(id.to_string());
+                    return Err(Failure::Failed(
+                        None,
+                        format!("init failed on a fresh instance: {e}"),
+                    ));
+                }
             }
             self.instance = Some(fresh);
         }
@@ -422,6 +429,11 @@ impl<'a> Session<'a> {
 #[derive(Debug, Clone, Copy)]
 struct Exports {
     init: bool,
+    /// `alloc` and `execute`: what MIDIMon calls for an event.
+    daemon: bool,
+    /// `alloc` and `dealloc`.
+    alloc: bool,
+    /// `alloc`, `execute` and `dealloc`: the README's request cycle.
     requests: bool,
     postcard: bool,
 }
@@ -430,62 +442,139 @@ impl Exports {
     fn of(info: &ModuleInfo) -> Exports {
         let ok = |name| abi::export_spec(name).is_some_and(|spec| info.abi_export_ok(spec));
         let memory = info.memory_export_ok();
+        let alloc = memory && ok(abi::EXPORT_ALLOC);
         Exports {
             init: memory && ok(abi::EXPORT_INIT),
-            requests: memory
-                && ok(abi::EXPORT_EXECUTE)
-                && ok(abi::EXPORT_ALLOC)
-                && ok(abi::EXPORT_DEALLOC),
-            postcard: memory
-                && ok(abi::EXPORT_EXECUTE_POSTCARD)
-                && ok(abi::EXPORT_ALLOC)
-                && ok(abi::EXPORT_DEALLOC),
+            daemon: alloc && ok(abi::EXPORT_EXECUTE),
+            alloc: alloc && ok(abi::EXPORT_DEALLOC),
+            requests: alloc && ok(abi::EXPORT_EXECUTE) && ok(abi::EXPORT_DEALLOC),
+            postcard: alloc && ok(abi::EXPORT_EXECUTE_POSTCARD) && ok(abi::EXPORT_DEALLOC),
         }
     }
 }
 
+/// Where the dynamic checks take action names from besides the metadata.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ActionSources<'a> {
+    /// `--action NAME`, repeated: the plugin must run each of them.
+    pub named: &'a [String],
+    /// The mappings of a MIDIMon config (`--config`); those naming this plugin give names.
+    pub config: Option<&'a [crate::config::PluginMapping]>,
+}
+
+impl ActionSources<'_> {
+    /// The names to run: the metadata's, then `--action`, then the config's, deduplicated.
+    fn resolve(&self, meta: &PluginMeta) -> ActionNames {
+        let mut names: Vec<String> = Vec::new();
+        let config = self
+            .config
+            .unwrap_or_default()
+            .iter()
+            .filter(|m| m.plugin == meta.name)
+            .map(|m| &m.action);
+        for name in meta.actions.iter().chain(self.named).chain(config) {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        ActionNames {
+            names,
+            required: self.named.to_vec(),
+        }
+    }
+}
+
+/// Ids of the findings that compare a figure with a budget the user set: over the budget is a
+/// failure whatever rule set the measurement belongs to.
+const BUDGET_CHECKS: [&str; 3] = ["note_path.fuel", "note_path.p99", "postcard.fuel"];
+
 /// Runs every dynamic check and records findings, metadata, note-path figures and output in
-/// `report`.
-pub fn run(plugin: &Plugin, info: &ModuleInfo, budgets: &Budgets, report: &mut Report) {
+/// `report`: first what MIDIMon does (`init` on its own instance, then every action in the
+/// daemon's flow), whose failures fail the check; then the template README's request cycle on
+/// a warm instance, whose failures are warnings.
+pub fn run(
+    plugin: &Plugin,
+    info: &ModuleInfo,
+    budgets: &Budgets,
+    sources: ActionSources<'_>,
+    report: &mut Report,
+) {
     let exports = Exports::of(info);
-    let Some(meta) = first_phase(plugin, info, exports, report) else {
-        return;
+    let meta = first_phase(plugin, info, exports, report);
+    let grants = match &meta {
+        Some(meta) => Grants::for_plugin(plugin.imports_wasi(), meta.capabilities),
+        None => plugin.initial_grants(),
     };
-    let grants = Grants::for_plugin(plugin.imports_wasi(), meta.capabilities);
+    let names = meta.as_ref().map(|m| sources.resolve(m));
     let note_action = budgets
         .note_action
         .clone()
-        .or_else(|| meta.actions.first().cloned())
-        .unwrap_or_default();
+        .or_else(|| names.as_ref().and_then(|n| n.names.first().cloned()))
+        .unwrap_or_else(|| daemon_flow::PLACEHOLDER_ACTION.to_string());
 
-    if !exports.requests {
-        let reason = "not run: needs `memory`, `execute`, `alloc` and `dealloc` with ABI types";
-        for id in ["alloc", "actions", "malformed", "note_path"] {
-            report.push(Finding::skip(id, reason));
+    match (&names, exports.daemon) {
+        (Some(names), true) => {
+            daemon_flow::checks(plugin, &grants, names, &note_action, budgets, report)
         }
-        report.metadata = Some(meta);
-        return;
+        (None, _) => skip_all(
+            report,
+            &["daemon.actions", "daemon.alloc", "daemon.event"],
+            "not run: MIDIMon would not load the plugin (init or its metadata failed)",
+        ),
+        (Some(_), false) => skip_all(
+            report,
+            &["daemon.actions", "daemon.alloc", "daemon.event"],
+            "not run: needs `memory`, `alloc` and `execute` with ABI types",
+        ),
     }
 
-    let mut session = Session::new(plugin, grants, None);
-    if alloc_checks(&mut session, note_action.len(), report) {
-        action_checks(&mut session, &meta, report);
-        malformed_checks(&mut session, &meta, &note_action, report);
+    let conformance_start = report.checks.len();
+    if exports.alloc {
+        let mut session = Session::new(plugin, grants, false, None);
+        alloc_checks(&mut session, note_action.len(), report);
+        session.finish("alloc checks", &mut report.output);
     } else {
-        let reason = "not run: alloc failed";
-        for id in ["actions", "malformed"] {
-            report.push(Finding::skip(id, reason));
+        skip_all(
+            report,
+            &["alloc", "alloc.zero", "alloc.huge"],
+            "not run: needs `memory`, `alloc` and `dealloc` with ABI types",
+        );
+    }
+    let readme_ids = ["actions", "malformed", "note_path"];
+    match (&meta, exports.requests) {
+        (Some(meta), true) => {
+            let mut session = Session::new(plugin, grants, true, None);
+            action_checks(&mut session, meta, report);
+            malformed_checks(&mut session, meta, &note_action, report);
+            let tripped = session.finish("checks", &mut report.output);
+            let mut session = Session::new(plugin, grants, true, tripped);
+            note_path(&mut session, meta, &note_action, budgets, exports, report);
+            session.finish("note path", &mut report.output);
+        }
+        (None, _) => skip_all(report, &readme_ids, "not run: init or its metadata failed"),
+        (Some(_), false) => skip_all(
+            report,
+            &readme_ids,
+            "not run: needs `memory`, `execute`, `alloc` and `dealloc` with ABI types",
+        ),
+    }
+    for finding in &mut report.checks[conformance_start..] {
+        if !BUDGET_CHECKS.contains(&finding.id.as_str()) {
+            *finding = std::mem::replace(finding, Finding::skip("", "")).as_conformance();
         }
     }
-    let tripped = session.finish("checks", &mut report.output);
-
-    let mut session = Session::new(plugin, grants, tripped);
-    note_path(&mut session, &meta, &note_action, budgets, exports, report);
-    session.finish("note path", &mut report.output);
-    report.metadata = Some(meta);
+    report.metadata = meta;
 }
 
-/// Instantiates with the initial grants, calls `init` and validates the metadata.
+/// Reports each of `ids` as skipped for `reason`.
+fn skip_all(report: &mut Report, ids: &[&str], reason: &str) {
+    for id in ids {
+        report.push(Finding::skip(id, reason));
+    }
+}
+
+/// Instantiates with the initial grants and one fuel budget, as MIDIMon's `init` does, calls
+/// `init` and reads the metadata.
 fn first_phase(
     plugin: &Plugin,
     info: &ModuleInfo,
@@ -497,6 +586,7 @@ fn first_phase(
             "init",
             "init.pointer",
             "init.metadata",
+            "init.metadata.readme",
             "imports.capabilities",
         ] {
             if !report.checks.iter().any(|c| c.id == id) {
@@ -504,14 +594,15 @@ fn first_phase(
             }
         }
     };
-    let mut instance = match plugin.instantiate(&plugin.initial_grants()) {
-        Ok(instance) => instance,
-        Err(e) => {
-            report.push(Finding::fail("instantiate", e.to_string()));
-            skip_rest(report, "not run: instantiation failed");
-            return None;
-        }
-    };
+    let mut instance =
+        match plugin.instantiate_with(&plugin.initial_grants(), FuelMode::PerInstance) {
+            Ok(instance) => instance,
+            Err(e) => {
+                report.push(Finding::fail("instantiate", e.to_string()));
+                skip_rest(report, "not run: instantiation failed");
+                return None;
+            }
+        };
     let stats = instance.instantiation_stats();
     let start = if info.has_start {
         format!(
@@ -589,10 +680,11 @@ fn first_phase(
     report.push(Finding::pass(
         "init.metadata",
         format!(
-            "\"{}\" {}: {} action(s), capabilities: {}",
+            "MIDIMon loads it: \"{}\" {}, {} plugin, license {}, capabilities: {}",
             meta.name,
             meta.version,
-            meta.actions.len(),
+            meta.plugin_type.name(),
+            meta.license,
             if caps.is_empty() {
                 "none".to_string()
             } else {
@@ -600,6 +692,20 @@ fn first_phase(
             }
         ),
     ));
+    report.push(if meta.conformance.is_empty() {
+        Finding::pass(
+            "init.metadata.readme",
+            format!(
+                "follows the template README: {} action(s) as strings, semver version",
+                meta.actions.len()
+            ),
+        )
+    } else {
+        Finding::warn(
+            "init.metadata.readme",
+            format!("{README_RULE}{}", meta.conformance.join("; ")),
+        )
+    });
     report.extend(crate::static_check::check_capabilities(
         info,
         meta.capabilities,
@@ -607,8 +713,8 @@ fn first_phase(
     Some(meta)
 }
 
-/// `alloc`, `alloc.zero`, `alloc.huge`. Returns whether requests can be sent at all.
-fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Report) -> bool {
+/// `alloc`, `alloc.zero`, `alloc.huge`.
+fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Report) {
     // The size of a typical request, so that this is the allocation MIDIMon really makes.
     let len = u32::try_from(request_json("", Event::NoteOn).len() + action_len).unwrap_or(256);
     let normal = session
@@ -631,7 +737,6 @@ fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Repor
             Ok(ptr)
         })
         .map(|ptr| format!("alloc({len}) returned {ptr:#x}, inside memory; dealloc returned"));
-    let ok = normal.is_ok();
     report.push(match normal {
         Ok(detail) => Finding::pass("alloc", detail),
         Err(failure) => failure.finding("alloc"),
@@ -687,10 +792,6 @@ fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Repor
         }
     };
     report.push(huge);
-    // Whatever the allocator did with that request, MIDIMon never sends one: start the
-    // following checks on a fresh instance.
-    session.retire();
-    ok
 }
 
 /// `actions.<name>.<event>` and `actions.unknown`.

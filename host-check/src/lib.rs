@@ -15,7 +15,8 @@
 //! - [`wasi`]: the WASI preview 1 functions with their signatures and capability class;
 //! - [`runner`]: the wasmtime engine and every budgeted plugin call (shared with the benchmark);
 //! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
-//! - [`dynamic_check`]: instantiation, `init`, actions, malformed requests, the note path;
+//! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), to predict its verdict;
+//! - [`dynamic_check`]: instantiation, `init`, the daemon's flow, then the README's request cycle;
 //! - [`stats`]: latency percentiles;
 //! - [`config`]: cross-checking a MIDIMon `config.toml`;
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
@@ -31,6 +32,7 @@ pub mod bench;
 pub mod budget;
 pub mod check;
 pub mod config;
+pub mod daemon_flow;
 pub mod dynamic_check;
 pub mod input;
 pub mod inspect;

@@ -125,6 +125,21 @@ struct CheckArgs {
     /// The action the note path measures [default: the first declared action].
     #[arg(long, value_name = "ACTION")]
     note_action: Option<String>,
+    /// Fail when one `execute` uses more fuel than this on MIDIMon's own note-on request
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    daemon_fuel: Option<u64>,
+    /// Fail when the p99 latency of one event in MIDIMon's flow (fresh instance, alloc, write,
+    /// execute) exceeds this [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    event_p99: Option<Duration>,
+    /// An action MIDIMon will call: run it in the daemon's flow, and fail if it never returns 0
+    /// there. Repeatable; needed for plugins whose metadata lists no actions.
+    #[arg(long = "action", value_name = "NAME")]
+    actions: Vec<String>,
+    /// Turn every warning (a template README rule MIDIMon does not enforce) into a failure.
+    #[arg(long)]
+    strict: bool,
     /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
     #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
     config: Option<PathBuf>,
@@ -228,6 +243,9 @@ fn cmd_check(args: CheckArgs) -> u8 {
         note_calls: args.note_calls,
         note_time: args.note_time,
         note_action: args.note_action.clone(),
+        daemon_fuel: args.daemon_fuel,
+        event_p99: args.event_p99,
+        strict: args.strict,
         ..BudgetOverrides::default()
     };
     let budgets = match budgets(&args.limits, overrides) {
@@ -246,7 +264,7 @@ fn cmd_check(args: CheckArgs) -> u8 {
         None => None,
     };
     let label = args.plugin.display().to_string();
-    let report = check::check(&label, &wasm, &budgets, mappings.as_deref());
+    let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_deref());
     if args.json {
         let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
         print(&format!("{text}\n"));

@@ -108,7 +108,22 @@ impl Finding {
     pub fn skip(id: &str, detail: impl Into<String>) -> Finding {
         Finding::new(id, Status::Skip, detail)
     }
+
+    /// The finding of a rule only the template README sets (MIDIMon does not enforce it): a
+    /// failure becomes a warning that names the rule's source. `--strict` turns it back.
+    pub fn as_conformance(mut self) -> Finding {
+        if self.status == Status::Fail {
+            self.status = Status::Warn;
+            if !self.detail.starts_with(README_RULE) {
+                self.detail.insert_str(0, README_RULE);
+            }
+        }
+        self
+    }
 }
+
+/// How a warning names a rule of the template README rather than of MIDIMon.
+pub const README_RULE: &str = "template README: ";
 
 /// Latency percentiles of one measured call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,6 +163,24 @@ pub struct NotePath {
     pub postcard_fuel: Option<u64>,
 }
 
+/// The cost of one event the way MIDIMon's daemon runs it: a fresh instance per event
+/// (instantiate, `alloc`, write, `execute`, drop), one fuel budget for all of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DaemonEvent {
+    /// The action measured.
+    pub action: String,
+    /// Events measured.
+    pub events: u64,
+    /// Fuel of the start function (0 without one).
+    pub start_fuel: u64,
+    /// Fuel of `alloc`.
+    pub alloc_fuel: u64,
+    /// Fuel of `execute` on the daemon's note-on request.
+    pub execute_fuel: u64,
+    /// Latency of a whole event, instantiation and drop included.
+    pub event: Latency,
+}
+
 /// Output a plugin wrote during one phase of the check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhaseOutput {
@@ -172,8 +205,12 @@ pub struct Report {
     pub checks: Vec<Finding>,
     /// The metadata `init` returned, when valid.
     pub metadata: Option<PluginMeta>,
-    /// The note-path figures, when measured.
+    /// The note-path figures (warm instance), when measured.
     pub note_path: Option<NotePath>,
+    /// The per-event figures in the daemon's flow, when measured.
+    pub daemon_event: Option<DaemonEvent>,
+    /// Whether warnings were turned into failures (`--strict`).
+    pub strict: bool,
     /// The module's exports.
     pub exports: Vec<ExportInfo>,
     /// The module's imports.
@@ -222,6 +259,17 @@ impl Report {
     /// Adds one finding.
     pub fn push(&mut self, finding: Finding) {
         self.checks.push(finding);
+    }
+
+    /// `--strict`: every warning becomes a failure, its detail marked so.
+    pub fn make_strict(&mut self) {
+        self.strict = true;
+        for c in &mut self.checks {
+            if c.status == Status::Warn {
+                c.status = Status::Fail;
+                c.detail.insert_str(0, "(--strict) ");
+            }
+        }
     }
 
     /// Whether no check failed.
@@ -355,6 +403,33 @@ impl Report {
                 let _ = writeln!(out, "  postcard fuel      {} per call", group(fuel));
             }
         }
+        if let Some(d) = &self.daemon_event {
+            out.push('\n');
+            let _ = writeln!(
+                out,
+                "{}",
+                style.paint(
+                    "1",
+                    &format!(
+                        "daemon flow: \"{}\", {} events, each on a fresh instance",
+                        printable(&d.action),
+                        group(d.events)
+                    )
+                )
+            );
+            let _ = writeln!(
+                out,
+                "  fuel               {} per event (start {} + alloc {} + execute {})",
+                group(d.start_fuel + d.alloc_fuel + d.execute_fuel),
+                group(d.start_fuel),
+                group(d.alloc_fuel),
+                group(d.execute_fuel)
+            );
+            let _ = writeln!(out, "  event latency      {}", latency_text(&d.event));
+            if let Some(n) = &self.note_path {
+                let _ = writeln!(out, "  warm host cycle    {}", latency_text(&n.cycle));
+            }
+        }
 
         if style.verbose {
             for phase in &self.output {
@@ -428,7 +503,10 @@ impl Report {
                 "version": m.version,
                 "description": m.description,
                 "author": m.author,
+                "license": m.license,
+                "type": m.plugin_type.name(),
                 "actions": m.actions,
+                "conformance": m.conformance,
                 "capabilities": m.capability_names(),
             })
         });
@@ -449,6 +527,18 @@ impl Report {
                 "memory_high_water": n.memory_high_water,
                 "memory_growth": n.memory_growth,
                 "postcard_fuel": n.postcard_fuel,
+            })
+        });
+        let daemon_event = self.daemon_event.as_ref().map(|d| {
+            json!({
+                "action": d.action,
+                "events": d.events,
+                "start_fuel": d.start_fuel,
+                "alloc_fuel": d.alloc_fuel,
+                "execute_fuel": d.execute_fuel,
+                "event_p50_ns": nanos(d.event.p50),
+                "event_p99_ns": nanos(d.event.p99),
+                "event_max_ns": nanos(d.event.max),
             })
         });
         let exports: Vec<Value> = self
@@ -485,11 +575,13 @@ impl Report {
             "size": self.size,
             "abi_version": self.abi_version,
             "verdict": if self.passed() { "pass" } else { "fail" },
+            "strict": self.strict,
             "checks": self.checks.iter().map(finding).collect::<Vec<_>>(),
             "failures": self.with_status(Status::Fail).map(brief).collect::<Vec<_>>(),
             "warnings": self.with_status(Status::Warn).map(brief).collect::<Vec<_>>(),
             "metadata": metadata,
             "note_path": note_path,
+            "daemon_event": daemon_event,
             "exports": exports,
             "imports": imports,
             "output": output,

@@ -4,8 +4,10 @@
 //! all go through it, so that a call is budgeted, measured and classified the same way
 //! everywhere:
 //!
-//! - **fuel**: refilled to [`Limits::max_fuel`] before instantiation and before every call;
-//!   the fuel a call used is the budget minus what is left;
+//! - **fuel**: refilled to [`Limits::max_fuel`] before instantiation and before every call
+//!   ([`FuelMode::PerCall`]), or set once per instance and shared by the start function and
+//!   every call, as MIDIMon's daemon does ([`FuelMode::PerInstance`]); the fuel a call used is
+//!   what it took from the store;
 //! - **wall time**: epoch interruption. A ticker thread bumps the engine's epoch every
 //!   [`EPOCH_TICK`] while a [`Plugin`] or one of its instances lives; a call's deadline is
 //!   `timeout / EPOCH_TICK` ticks (rounded up);
@@ -36,7 +38,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use core_abi::abi;
-use core_abi::metadata::CapabilitySet;
+use core_abi::metadata::{Capability, CapabilitySet};
 use thiserror::Error;
 use wasmparser::WasmFeatures;
 use wasmtime::{
@@ -108,6 +110,17 @@ impl From<&Budgets> for Limits {
     }
 }
 
+/// How fuel is budgeted over an instance's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FuelMode {
+    /// [`Limits::max_fuel`] for instantiation and again for every call: each call is measured
+    /// and bounded on its own (host-check's own checks and the benchmark).
+    PerCall,
+    /// [`Limits::max_fuel`] once, for instantiation and every call together: MIDIMon's daemon
+    /// sets the fuel once per store, and makes a store per event.
+    PerInstance,
+}
+
 /// What an instance is given beyond its own module.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Grants {
@@ -125,8 +138,8 @@ impl Grants {
     pub fn for_plugin(imports_wasi: bool, capabilities: CapabilitySet) -> Grants {
         Grants {
             wasi: imports_wasi,
-            filesystem: imports_wasi && capabilities.filesystem,
-            network: imports_wasi && capabilities.network,
+            filesystem: imports_wasi && capabilities.contains(Capability::Filesystem),
+            network: imports_wasi && capabilities.contains(Capability::Network),
         }
     }
 }
@@ -527,8 +540,17 @@ impl Plugin {
     }
 
     /// Instantiates the module (running its start function under the budgets) and resolves
-    /// the ABI exports.
+    /// the ABI exports; every call gets a fresh fuel budget.
     pub fn instantiate(&self, grants: &Grants) -> Result<PluginInstance, CallError> {
+        self.instantiate_with(grants, FuelMode::PerCall)
+    }
+
+    /// [`Plugin::instantiate`] with a choice of fuel budgeting.
+    pub fn instantiate_with(
+        &self,
+        grants: &Grants,
+        fuel_mode: FuelMode,
+    ) -> Result<PluginInstance, CallError> {
         let stdout = MemoryOutputPipe::new(CAPTURE_CAPACITY);
         let stderr = MemoryOutputPipe::new(CAPTURE_CAPACITY);
         let mut builder = WasiCtxBuilder::new();
@@ -609,6 +631,7 @@ impl Plugin {
             dealloc,
             limits: self.limits,
             deadline_ticks: self.limits.deadline_ticks(),
+            fuel_mode,
             discarded: false,
             stdout,
             stderr,
@@ -773,7 +796,7 @@ fn host_error(e: wasmtime::Error) -> CallError {
     }
 }
 
-/// The fuel used since the store was filled with `budget`.
+/// The fuel used since the store held `budget`.
 fn used_fuel(store: &Store<HostState>, budget: u64) -> u64 {
     budget.saturating_sub(store.get_fuel().unwrap_or(0))
 }
@@ -817,25 +840,30 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
 
 /// Calls `func` under the limits, measuring fuel and, when `timed`, wall time (otherwise
 /// [`CallStats::elapsed`] is zero: the request cycle does not read the clock around `alloc`
-/// and `dealloc`, whose times nobody reports).
+/// and `dealloc`, whose times nobody reports). Fuel is refilled first unless the instance
+/// shares one budget ([`FuelMode::PerInstance`]).
 fn timed_call<P: WasmParams, R: WasmResults>(
     store: &mut Store<HostState>,
     limits: Limits,
     deadline_ticks: u64,
+    fuel_mode: FuelMode,
     func: &TypedFunc<P, R>,
     params: P,
     timed: bool,
 ) -> (Result<R, CallError>, CallStats) {
-    if let Err(e) = store.set_fuel(limits.max_fuel) {
-        return (Err(host_error(e)), CallStats::default());
+    if fuel_mode == FuelMode::PerCall {
+        if let Err(e) = store.set_fuel(limits.max_fuel) {
+            return (Err(host_error(e)), CallStats::default());
+        }
     }
+    let fuel_before = store.get_fuel().unwrap_or(0);
     store.set_epoch_deadline(deadline_ticks);
     store.data_mut().limiter.denied = None;
     let started = timed.then(Instant::now);
     let result = func.call(&mut *store, params);
     let elapsed = started.map_or(Duration::ZERO, |s| s.elapsed());
     let stats = CallStats {
-        fuel: used_fuel(store, limits.max_fuel),
+        fuel: used_fuel(store, fuel_before),
         elapsed,
     };
     let denied = store.data_mut().limiter.denied.take();
@@ -862,6 +890,7 @@ pub struct PluginInstance {
     dealloc: Option<TypedFunc<(i32, i32), ()>>,
     limits: Limits,
     deadline_ticks: u64,
+    fuel_mode: FuelMode,
     discarded: bool,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
@@ -894,6 +923,7 @@ macro_rules! call_export {
                 &mut $self.store,
                 $self.limits,
                 $self.deadline_ticks,
+                $self.fuel_mode,
                 func,
                 $params,
                 $timed,

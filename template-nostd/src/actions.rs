@@ -1,9 +1,13 @@
 //! The plugin's actions: the place to edit.
 //!
 //! Plain Rust over [`core_abi::Request`], with no wasm in sight, so the same code runs in the
-//! wasm plugin, on firmware and in native unit tests. Each action reads the MIDI event from
-//! `request.context` and its parameters from `request.context.metadata` (the `params` of the
-//! MIDIMon mapping), and answers `Ok(())` or an [`ErrorCode`].
+//! wasm plugin, on firmware and in native unit tests. Each action is one function, registered
+//! with its name in `lib.rs`; it reads the MIDI event from `request.context` and its parameters
+//! from `request.context.metadata`, and answers `Ok(())` or an [`ErrorCode`].
+//!
+//! MIDIMon's daemon (`f4f371c`) sends only `velocity` (or null), `current_mode` and a
+//! millisecond `timestamp`: no `note`, no `cc`, no parameters. So every action here works on
+//! that request alone, and reads the README's richer fields only when they are there.
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -12,27 +16,14 @@ use core_abi::{ErrorCode, Request, Text};
 /// The velocity `velocity_curve` produced last; firmware reads it with [`last_velocity`].
 static LAST_VELOCITY: AtomicU8 = AtomicU8::new(0);
 
-/// Runs one request. Every declared action must have a branch here.
-pub fn handle(request: &Request<'_>) -> Result<(), ErrorCode> {
-    let action = &request.action;
-    if action.eq_str("my_action") {
-        my_action(request)
-    } else if action.eq_str("velocity_curve") {
-        velocity_curve(request)
-    } else if action.eq_str("note_filter") {
-        note_filter(request)
-    } else {
-        Err(ErrorCode::UnknownAction)
-    }
-}
-
 /// The original template's action: succeeds on any valid request.
-fn my_action(_request: &Request<'_>) -> Result<(), ErrorCode> {
+pub fn my_action(_request: &Request<'_>) -> Result<(), ErrorCode> {
     Ok(())
 }
 
-/// Reshapes the note's velocity with the curve named by the `curve` parameter.
-fn velocity_curve(request: &Request<'_>) -> Result<(), ErrorCode> {
+/// Reshapes the event's velocity with the curve named by the `curve` parameter (linear when
+/// absent). An event without a velocity (a CC, or an encoder in MIDIMon) is an invalid field.
+pub fn velocity_curve(request: &Request<'_>) -> Result<(), ErrorCode> {
     let velocity = request.context.velocity.ok_or(ErrorCode::InvalidField)?;
     let curve = match request.context.metadata.get("curve") {
         None => Curve::Linear,
@@ -43,8 +34,12 @@ fn velocity_curve(request: &Request<'_>) -> Result<(), ErrorCode> {
 }
 
 /// Passes notes inside `min..=max` (parameters, default the whole range) and declines the rest.
-fn note_filter(request: &Request<'_>) -> Result<(), ErrorCode> {
-    let note = request.context.note.ok_or(ErrorCode::InvalidField)?;
+/// An event without a note passes: there is nothing to filter (MIDIMon's daemon never sends
+/// one).
+pub fn note_filter(request: &Request<'_>) -> Result<(), ErrorCode> {
+    let Some(note) = request.context.note else {
+        return Ok(());
+    };
     let metadata = &request.context.metadata;
     let min = midi_parameter(metadata.get("min"), 0)?;
     let max = midi_parameter(metadata.get("max"), 127)?;
@@ -113,10 +108,31 @@ mod tests {
     use super::*;
     use core_abi::guest::handle_json;
 
-    use crate::ACTIONS;
+    use crate::{ACTIONS, HANDLERS};
 
     fn run(body: &str) -> i32 {
-        handle_json(body.as_bytes(), ACTIONS, handle)
+        handle_json(body.as_bytes(), ACTIONS, HANDLERS)
+    }
+
+    /// The bodies MIDIMon's daemon sends: velocity 100, 0 or null, `current_mode` 0, 2 or null.
+    fn daemon_request(action: &str, velocity: &str, mode: &str) -> std::string::String {
+        std::format!(
+            r#"{{"action":"{action}","context":{{"velocity":{velocity},"current_mode":{mode},"timestamp":1732000000000}}}}"#
+        )
+    }
+
+    #[test]
+    fn every_action_runs_on_the_daemons_requests() {
+        for action in ACTIONS {
+            for mode in ["0", "2", "null"] {
+                for velocity in ["100", "0"] {
+                    assert_eq!(run(&daemon_request(action, velocity, mode)), 0, "{action}");
+                }
+                let no_velocity = run(&daemon_request(action, "null", mode));
+                let expected = if *action == "velocity_curve" { 4 } else { 0 };
+                assert_eq!(no_velocity, expected, "{action} without velocity");
+            }
+        }
     }
 
     #[test]
@@ -196,16 +212,13 @@ mod tests {
             run(r#"{"action":"note_filter","context":{"note":1,"metadata":{"max":"x"}}}"#),
             4
         );
-        assert_eq!(run(r#"{"action":"note_filter","context":{"cc":1}}"#), 4);
+        assert_eq!(run(r#"{"action":"note_filter","context":{"cc":1}}"#), 0);
     }
 
     #[test]
     fn unknown_actions_are_3() {
         assert_eq!(run(r#"{"action":"nope"}"#), 3);
-        assert_eq!(
-            handle(&core_abi::parse_request(br#"{"action":"nope"}"#).unwrap()),
-            Err(ErrorCode::UnknownAction)
-        );
+        assert_eq!(run(r#"{"action":"my_actio"}"#), 3);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Everything ABI-shaped (the exports, pointer checks, strict request parsing, unknown action →
 //! 3) comes from [`core_abi::midimon_plugin!`]; this file holds the metadata and this crate's
-//! [`actions`] module holds the behaviour. Edit those two.
+//! [`actions`] module holds the behaviour, one function per action. Edit those two.
 //!
 //! Build: `make build-release` (or `cargo build -p template-nostd --target
 //! wasm32-unknown-unknown --profile plugin`). The same [`actions`] code compiles for firmware
@@ -29,10 +29,14 @@ core_abi::midimon_plugin! {
     version: "0.1.0",
     description: "MIDIMon plugin template: no_std, a few KB",
     author: "midimon-plugin-kit",
-    actions: ["my_action", "velocity_curve", "note_filter"],
+    license: "MIT OR Apache-2.0",
+    actions: {
+        "my_action" => actions::my_action,
+        "velocity_curve" => actions::velocity_curve,
+        "note_filter" => actions::note_filter,
+    },
     capabilities: [],
     allocator: Allocator,
-    handler: actions::handle,
 }
 
 /// No formatting machinery in the binary: a panic (which the code is written never to reach)

@@ -1,0 +1,371 @@
+//! Running a plugin exactly the way MIDIMon's daemon does, to predict its verdict.
+//!
+//! MIDIMon `f4f371c` (`midimon-core/src/plugin/wasm_runtime.rs`) handles every event the same
+//! way: a fresh store with one fuel budget (100,000,000 by default), a fresh instance (the
+//! start function runs again), `alloc(len)`, the request written at whatever `alloc` returned
+//! (address 0 included), `execute(ptr, len)`, and the store dropped. It never calls `init`
+//! first and never calls `dealloc`. Its request body is always
+//! `{"action":A,"context":{"velocity":V,"current_mode":M,"timestamp":T}}` with `T` in
+//! milliseconds; any non-zero code is logged as an error. This module reproduces that sequence
+//! ([`run_event`]) and the checks built on it: each action on each of the daemon's request
+//! shapes, and the per-event cost beside the warm-instance figures.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::budget::{format_duration, Budgets};
+use crate::dynamic_check::describe_code;
+use crate::report::{group, DaemonEvent, Finding, Report};
+use crate::runner::{CallError, FuelMode, Grants, Plugin};
+use crate::stats;
+
+/// The timestamp of every daemon-style request: 2024-11-19, in milliseconds since the epoch,
+/// as the daemon writes it.
+pub const TIMESTAMP_MS: u64 = 1_732_000_000_000;
+
+/// The action name sent when no action can be named (the metadata lists none, and neither
+/// `--action` nor `--config` gives one).
+pub const PLACEHOLDER_ACTION: &str = "host_check_unnamed_action";
+
+/// Most actions run through the daemon's flow (five fresh instances each).
+pub const MAX_ACTIONS: usize = 64;
+
+/// Most events of the per-event measurement (it also stops at `note_time`).
+pub const MAX_EVENTS: u64 = 2_000;
+
+/// The daemon's `TriggerContext`, serialized as it does (serde field order, `null` for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DaemonContext {
+    /// MIDI velocity, when the trigger has one.
+    pub velocity: Option<u8>,
+    /// The current mode index (the daemon's action executor sends none today).
+    pub current_mode: Option<u32>,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: u64,
+}
+
+impl DaemonContext {
+    /// The contexts every action is run with: a note-on, a note-off, a trigger without velocity,
+    /// and a note-on in modes 0 and 2.
+    pub const ALL: [DaemonContext; 5] = [
+        DaemonContext::new(Some(100), None),
+        DaemonContext::new(Some(0), None),
+        DaemonContext::new(None, None),
+        DaemonContext::new(Some(100), Some(0)),
+        DaemonContext::new(Some(100), Some(2)),
+    ];
+
+    const fn new(velocity: Option<u8>, current_mode: Option<u32>) -> DaemonContext {
+        DaemonContext {
+            velocity,
+            current_mode,
+            timestamp: TIMESTAMP_MS,
+        }
+    }
+
+    /// `velocity 100, mode null`, for messages.
+    pub fn label(&self) -> String {
+        let show = |v: Option<u32>| v.map_or("null".to_string(), |v| v.to_string());
+        format!(
+            "velocity {}, mode {}",
+            show(self.velocity.map(u32::from)),
+            show(self.current_mode)
+        )
+    }
+}
+
+/// The daemon's `ActionRequest`.
+#[derive(Serialize)]
+struct DaemonRequest<'a> {
+    action: &'a str,
+    context: DaemonContext,
+}
+
+/// The exact bytes the daemon sends for `action` in `context`.
+pub fn daemon_request(action: &str, context: DaemonContext) -> Vec<u8> {
+    serde_json::to_vec(&DaemonRequest { action, context }).unwrap_or_default()
+}
+
+/// One event, as the daemon runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventOutcome {
+    /// What `execute` returned.
+    pub code: i32,
+    /// What `alloc` returned (0: the daemon writes at address 0 all the same).
+    pub ptr: u32,
+    /// Fuel of instantiation (the start function).
+    pub start_fuel: u64,
+    /// Fuel of `alloc`.
+    pub alloc_fuel: u64,
+    /// Fuel of `execute`.
+    pub execute_fuel: u64,
+    /// Wall time of the whole event, from instantiation to drop.
+    pub elapsed: Duration,
+}
+
+/// Why an event failed, and at which of the daemon's steps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{step}: {error}")]
+pub struct EventError {
+    /// `instantiate`, `alloc`, `write` or `execute`, as the daemon's error messages say.
+    pub step: &'static str,
+    /// Why.
+    pub error: CallError,
+}
+
+/// Runs one event the daemon's way: fresh instance, one fuel budget, `alloc`, write,
+/// `execute`, drop; no `init`, no `dealloc`.
+pub fn run_event(
+    plugin: &Plugin,
+    grants: &Grants,
+    body: &[u8],
+) -> Result<EventOutcome, EventError> {
+    let fail = |step| move |error| EventError { step, error };
+    let started = Instant::now();
+    let mut instance = plugin
+        .instantiate_with(grants, FuelMode::PerInstance)
+        .map_err(fail("instantiate"))?;
+    let len = u32::try_from(body.len())
+        .map_err(|_| CallError::RequestTooLarge { len: body.len() })
+        .map_err(fail("alloc"))?;
+    let (ptr, alloc) = instance.alloc(len).map_err(fail("alloc"))?;
+    instance.write(ptr, body).map_err(fail("write"))?;
+    let (code, execute) = instance.execute(ptr, len).map_err(fail("execute"))?;
+    let start_fuel = instance.instantiation_stats().fuel;
+    drop(instance);
+    Ok(EventOutcome {
+        code,
+        ptr,
+        start_fuel,
+        alloc_fuel: alloc.fuel,
+        execute_fuel: execute.fuel,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Where the names of the actions to run came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionNames {
+    /// The names, deduplicated, in order: the metadata's, then `--action`, then `--config`.
+    pub names: Vec<String>,
+    /// Names the user gave (`--action`): one that never returns 0 fails the check.
+    pub required: Vec<String>,
+}
+
+/// `daemon.<action>` for every action and `daemon.actions` over all of them; then the
+/// per-event figures (`daemon.event`, with the `daemon_fuel` and `event_p99` budgets) for
+/// `note_action`. Returns whether calling the plugin again is worth it (no timeout).
+pub fn checks(
+    plugin: &Plugin,
+    grants: &Grants,
+    actions: &ActionNames,
+    note_action: &str,
+    budgets: &Budgets,
+    report: &mut Report,
+) {
+    let named = !actions.names.is_empty();
+    let placeholder = [PLACEHOLDER_ACTION.to_string()];
+    let names = if named {
+        &actions.names[..]
+    } else {
+        &placeholder[..]
+    };
+    let mut any_zero = false;
+    let mut null_alloc = false;
+    let mut stopped: Option<String> = None;
+    for action in names.iter().take(MAX_ACTIONS) {
+        let id = format!("daemon.{action}");
+        if let Some(why) = &stopped {
+            report.push(Finding::skip(&id, why.clone()));
+            continue;
+        }
+        let mut codes = Vec::new();
+        let mut failure = None;
+        for context in DaemonContext::ALL {
+            let started = Instant::now();
+            match run_event(plugin, grants, &daemon_request(action, context)) {
+                Ok(outcome) => {
+                    null_alloc |= outcome.ptr == 0;
+                    codes.push((context, outcome.code));
+                }
+                Err(e) => {
+                    if matches!(e.error, CallError::TimedOut { .. })
+                        || started.elapsed() > Duration::from_secs(1)
+                    {
+                        stopped = Some(format!(
+                            "not run: an event of \"{action}\" took {} and failed, so more events would only add time",
+                            format_duration(started.elapsed())
+                        ));
+                    }
+                    failure = Some((context, e));
+                    break;
+                }
+            }
+        }
+        let zero = codes.iter().any(|(_, code)| *code == 0);
+        any_zero |= zero;
+        let summary = codes
+            .iter()
+            .map(|(c, code)| format!("{} → {}", c.label(), describe_code(*code)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        report.push(match failure {
+            Some((context, e)) => Finding::fail(
+                &id,
+                format!(
+                    "MIDIMon's execute fails on {{{}}}: {e}",
+                    context.label()
+                ),
+            ),
+            None if zero => Finding::pass(&id, summary),
+            None => {
+                let detail = format!(
+                    "never returns 0 on MIDIMon's requests, so the daemon logs \"Plugin returned error code\" on every event: {summary}"
+                );
+                if actions.required.contains(action) {
+                    Finding::fail(&id, detail)
+                } else {
+                    Finding::warn(&id, detail)
+                }
+            }
+        });
+    }
+    let left_out = names.len().saturating_sub(MAX_ACTIONS);
+    let more = if left_out > 0 {
+        format!(" (the first {MAX_ACTIONS} actions were run, {left_out} more were not)")
+    } else {
+        String::new()
+    };
+    report.push(if !named {
+        Finding::warn(
+            "daemon.actions",
+            format!(
+                "the actions could not be named (the metadata has no action list): sent \"{PLACEHOLDER_ACTION}\"; name the plugin's actions with --action NAME or --config"
+            ),
+        )
+    } else if any_zero {
+        Finding::pass(
+            "daemon.actions",
+            format!("at least one action returns 0 on MIDIMon's requests{more}"),
+        )
+    } else {
+        Finding::fail(
+            "daemon.actions",
+            format!("no action returns 0 on any request MIDIMon sends{more}"),
+        )
+    });
+    report.push(if null_alloc {
+        Finding::warn(
+            "daemon.alloc",
+            "template README: alloc returned 0; MIDIMon writes the request at address 0 anyway, over whatever the plugin keeps there",
+        )
+    } else {
+        Finding::pass("daemon.alloc", "alloc returned a non-null block for every request")
+    });
+    match stopped {
+        Some(why) => report.push(Finding::skip("daemon.event", why)),
+        None => event_checks(plugin, grants, note_action, budgets, report),
+    }
+}
+
+/// `daemon.event`: the per-event cost on the daemon's note-on request, under the
+/// `daemon_fuel` and `event_p99` budgets.
+fn event_checks(
+    plugin: &Plugin,
+    grants: &Grants,
+    action: &str,
+    budgets: &Budgets,
+    report: &mut Report,
+) {
+    let id = "daemon.event";
+    let body = daemon_request(action, DaemonContext::ALL[0]);
+    let calls = budgets.note_calls.min(MAX_EVENTS);
+    let mut samples = Vec::with_capacity(usize::try_from(calls).unwrap_or(0));
+    let mut first = None;
+    let started = Instant::now();
+    while (samples.len() as u64) < calls {
+        if !samples.is_empty() && started.elapsed() >= budgets.note_time {
+            break;
+        }
+        match run_event(plugin, grants, &body) {
+            Ok(outcome) => {
+                first.get_or_insert(outcome);
+                samples.push(u64::try_from(outcome.elapsed.as_nanos()).unwrap_or(u64::MAX));
+            }
+            Err(e) => {
+                report.push(Finding::fail(id, format!("note-on \"{action}\": {e}")));
+                return;
+            }
+        }
+    }
+    let Some(first) = first else {
+        report.push(Finding::skip(id, "not measured: no event ran"));
+        return;
+    };
+    let figures = DaemonEvent {
+        action: action.to_string(),
+        events: samples.len() as u64,
+        start_fuel: first.start_fuel,
+        alloc_fuel: first.alloc_fuel,
+        execute_fuel: first.execute_fuel,
+        event: stats::latency(&mut samples),
+    };
+    let mut problems = Vec::new();
+    if let Some(budget) = budgets.daemon_fuel.filter(|b| figures.execute_fuel > *b) {
+        problems.push(format!(
+            "execute used {} fuel on MIDIMon's note-on, over the budget of {} (--daemon-fuel)",
+            group(figures.execute_fuel),
+            group(budget)
+        ));
+    }
+    if let Some(budget) = budgets.event_p99.filter(|b| figures.event.p99 > *b) {
+        problems.push(format!(
+            "p99 of one event is {}, over the budget of {} (--event-p99)",
+            format_duration(figures.event.p99),
+            format_duration(budget)
+        ));
+    }
+    let budget_text =
+        |value: Option<String>| value.map_or("no budget".to_string(), |v| format!("budget {v}"));
+    report.push(if problems.is_empty() {
+        Finding::pass(
+            id,
+            format!(
+                "\"{action}\" returned {}; execute {} fuel ({}), event p99 {} ({}) over {} fresh instances",
+                describe_code(first.code),
+                group(figures.execute_fuel),
+                budget_text(budgets.daemon_fuel.map(group)),
+                format_duration(figures.event.p99),
+                budget_text(budgets.event_p99.map(format_duration)),
+                group(figures.events)
+            ),
+        )
+    } else {
+        Finding::fail(id, problems.join("; "))
+    });
+    report.daemon_event = Some(figures);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_serialized_as_the_daemon_does() {
+        assert_eq!(
+            String::from_utf8(daemon_request("my_action", DaemonContext::ALL[0])).unwrap(),
+            r#"{"action":"my_action","context":{"velocity":100,"current_mode":null,"timestamp":1732000000000}}"#
+        );
+        assert_eq!(
+            String::from_utf8(daemon_request("a\"b", DaemonContext::ALL[4])).unwrap(),
+            r#"{"action":"a\"b","context":{"velocity":100,"current_mode":2,"timestamp":1732000000000}}"#
+        );
+        for context in DaemonContext::ALL {
+            let body = daemon_request("x", context);
+            let request = core_abi::parse_request(&body).unwrap();
+            assert_eq!(request.context.velocity, context.velocity);
+            assert_eq!(request.context.timestamp, TIMESTAMP_MS);
+        }
+    }
+}
