@@ -31,6 +31,10 @@ pub const PLACEHOLDER_ACTION: &str = "host_check_unnamed_action";
 /// Most actions run through the daemon's flow (five fresh instances each).
 pub const MAX_ACTIONS: usize = 64;
 
+/// A failed event that took this long stops the daemon-flow checks: repeating it would only
+/// multiply the time a check takes.
+const SLOW_EVENT: Duration = Duration::from_secs(1);
+
 /// Most events of the per-event measurement (it also stops at `note_time`).
 pub const MAX_EVENTS: u64 = 2_000;
 
@@ -155,7 +159,8 @@ pub struct ActionNames {
 
 /// `daemon.<action>` for every action and `daemon.actions` over all of them; then the
 /// per-event figures (`daemon.event`, with the `daemon_fuel` and `event_p99` budgets) for
-/// `note_action`. Returns whether calling the plugin again is worth it (no timeout).
+/// `note_action`. Returns the id of the check whose event exhausted a budget slowly, after
+/// which calling the plugin again would only add time.
 pub fn checks(
     plugin: &Plugin,
     grants: &Grants,
@@ -163,7 +168,7 @@ pub fn checks(
     note_action: &str,
     budgets: &Budgets,
     report: &mut Report,
-) {
+) -> Option<String> {
     let named = !actions.names.is_empty();
     let placeholder = [PLACEHOLDER_ACTION.to_string()];
     let names = if named {
@@ -174,6 +179,7 @@ pub fn checks(
     let mut any_zero = false;
     let mut null_alloc = false;
     let mut stopped: Option<String> = None;
+    let mut tripped: Option<String> = None;
     for action in names.iter().take(MAX_ACTIONS) {
         let id = format!("daemon.{action}");
         if let Some(why) = &stopped {
@@ -191,8 +197,9 @@ pub fn checks(
                 }
                 Err(e) => {
                     if matches!(e.error, CallError::TimedOut { .. })
-                        || started.elapsed() > Duration::from_secs(1)
+                        || started.elapsed() > SLOW_EVENT
                     {
+                        tripped = Some(id.clone());
                         stopped = Some(format!(
                             "not run: an event of \"{action}\" took {} and failed, so more events would only add time",
                             format_duration(started.elapsed())
@@ -267,6 +274,7 @@ pub fn checks(
         Some(why) => report.push(Finding::skip("daemon.event", why)),
         None => event_checks(plugin, grants, note_action, budgets, report),
     }
+    tripped
 }
 
 /// `daemon.event`: the per-event cost on the daemon's note-on request, under the

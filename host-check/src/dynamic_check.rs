@@ -512,25 +512,26 @@ pub fn run(
         .or_else(|| names.as_ref().and_then(|n| n.names.first().cloned()))
         .unwrap_or_else(|| daemon_flow::PLACEHOLDER_ACTION.to_string());
 
-    match (&names, exports.daemon) {
+    const DAEMON_IDS: [&str; 3] = ["daemon.actions", "daemon.alloc", "daemon.event"];
+    let tripped = match (&names, exports.daemon) {
         (Some(names), true) => {
             daemon_flow::checks(plugin, &grants, names, &note_action, budgets, report)
         }
-        (None, _) => skip_all(
-            report,
-            &["daemon.actions", "daemon.alloc", "daemon.event"],
-            "not run: MIDIMon would not load the plugin (init or its metadata failed)",
-        ),
-        (Some(_), false) => skip_all(
-            report,
-            &["daemon.actions", "daemon.alloc", "daemon.event"],
-            "not run: needs `memory`, `alloc` and `execute` with ABI types",
-        ),
-    }
+        (None, _) => {
+            let why = "not run: MIDIMon would not load the plugin (init or its metadata failed)";
+            skip_all(report, &DAEMON_IDS, why);
+            None
+        }
+        (Some(_), false) => {
+            let why = "not run: needs `memory`, `alloc` and `execute` with ABI types";
+            skip_all(report, &DAEMON_IDS, why);
+            None
+        }
+    };
 
     let conformance_start = report.checks.len();
     if exports.alloc {
-        let mut session = Session::new(plugin, grants, false, None);
+        let mut session = Session::new(plugin, grants, false, tripped.clone());
         alloc_checks(&mut session, note_action.len(), report);
         session.finish("alloc checks", &mut report.output);
     } else {
@@ -543,7 +544,7 @@ pub fn run(
     let readme_ids = ["actions", "malformed", "note_path"];
     match (&meta, exports.requests) {
         (Some(meta), true) => {
-            let mut session = Session::new(plugin, grants, true, None);
+            let mut session = Session::new(plugin, grants, true, tripped);
             action_checks(&mut session, meta, report);
             malformed_checks(&mut session, meta, &note_action, report);
             let tripped = session.finish("checks", &mut report.output);

@@ -52,7 +52,7 @@ fn name(out: &mut Vec<u8>, text: &str) {
 fn big_plugin(fillers: u32, filler_len: usize, data_len: usize) -> Vec<u8> {
     const I32: u8 = 0x7f;
     const I64: u8 = 0x7e;
-    let metadata = br#"{"name":"big","version":"1.0.0","actions":["my_action"]}"#;
+    let metadata = br#"{"name":"big","version":"1.0.0","description":"d","author":"a","license":"MIT","type":"action","actions":["my_action"]}"#;
     let mut m = b"\0asm\x01\0\0\0".to_vec();
 
     // Types: 0 init () -> i64, 1 alloc (i32) -> i32, 2 dealloc (i32 i32) -> (),

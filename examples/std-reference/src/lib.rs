@@ -46,13 +46,17 @@ use serde::{Deserialize, Serialize};
 /// Highest value a MIDI data byte (note, velocity, CC number, CC value) may take.
 const MIDI_MAX: u8 = 127;
 
-/// Metadata describing the plugin, returned (as JSON) by [`init`].
+/// Metadata describing the plugin, returned (as JSON) by [`init`]: the template README's
+/// fields plus `license` and `type`, which MIDIMon's daemon requires to load a plugin.
 #[derive(Debug, Serialize)]
 struct PluginMetadata {
     name: String,
     version: String,
     description: String,
     author: String,
+    license: String,
+    #[serde(rename = "type")]
+    plugin_type: String,
     actions: Vec<String>,
     capabilities: Vec<String>,
 }
@@ -111,6 +115,8 @@ pub extern "C" fn init() -> u64 {
             version: env!("CARGO_PKG_VERSION").to_string(),
             description: "Baseline plugin mirroring the original MIDIMon std template".to_string(),
             author: "midimon-plugin-kit".to_string(),
+            license: "MIT OR Apache-2.0".to_string(),
+            plugin_type: "action".to_string(),
             actions: vec![
                 "my_action".to_string(),
                 "velocity_curve".to_string(),

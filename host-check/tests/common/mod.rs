@@ -9,7 +9,7 @@ use std::process::Command;
 use host_check::scratch::ScratchDir;
 
 /// The metadata of the good fixture.
-pub const GOOD_METADATA: &str = r#"{"name":"good","version":"1.0.0","description":"a WAT fixture","author":"tests","actions":["my_action","other"],"capabilities":[]}"#;
+pub const GOOD_METADATA: &str = r#"{"name":"good","version":"1.0.0","description":"a WAT fixture","author":"tests","license":"MIT","type":"action","actions":["my_action","other"],"capabilities":[]}"#;
 
 /// Where the metadata lives in fixture memory.
 pub const METADATA_AT: u64 = 16;
