@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use crate::budget::{format_duration, Budgets};
-use crate::config::{self, PluginMapping};
+use crate::config::{self, PluginMappings};
 use crate::dynamic_check;
 use crate::optimize;
 use crate::report::{group, Finding, Report};
@@ -27,7 +27,7 @@ pub fn check(
     wasm: &[u8],
     budgets: &Budgets,
     actions: &[String],
-    config: Option<&[PluginMapping]>,
+    config: Option<&PluginMappings>,
 ) -> Report {
     let started = Instant::now();
     let mut report = Report {
@@ -110,7 +110,7 @@ pub fn check(
         (Some(info), Some(plugin)) => {
             let sources = dynamic_check::ActionSources {
                 named: actions,
-                config,
+                config: config.map(|c| &c.mappings[..]),
             };
             dynamic_check::run(plugin, info, budgets, sources, &mut report)
         }
@@ -120,17 +120,13 @@ pub fn check(
         )),
     }
 
-    if let Some(mappings) = config {
-        match &report.metadata {
-            Some(meta) => {
-                let findings = config::check(mappings, &meta.name, &meta.actions);
-                report.extend(findings);
-            }
-            None => report.push(Finding::skip(
-                "config",
-                "not run: the plugin's metadata is not available",
-            )),
-        }
+    if let Some(found) = config {
+        let plugin = report
+            .metadata
+            .as_ref()
+            .map(|m| (m.name.as_str(), &m.actions[..]));
+        let findings = config::check(found, plugin);
+        report.extend(findings);
     }
     if budgets.strict {
         report.make_strict();

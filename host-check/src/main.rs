@@ -264,7 +264,7 @@ fn cmd_check(args: CheckArgs) -> u8 {
         None => None,
     };
     let label = args.plugin.display().to_string();
-    let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_deref());
+    let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_ref());
     if args.json {
         let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
         print(&format!("{text}\n"));

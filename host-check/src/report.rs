@@ -110,9 +110,10 @@ impl Finding {
     }
 
     /// The finding of a rule only the template README sets (MIDIMon does not enforce it): a
-    /// failure becomes a warning that names the rule's source. `--strict` turns it back.
+    /// failure becomes a warning, and every warning names the rule's source. `--strict` turns
+    /// them back into failures.
     pub fn as_conformance(mut self) -> Finding {
-        if self.status == Status::Fail {
+        if matches!(self.status, Status::Fail | Status::Warn) {
             self.status = Status::Warn;
             if !self.detail.starts_with(README_RULE) {
                 self.detail.insert_str(0, README_RULE);

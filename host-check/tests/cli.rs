@@ -197,15 +197,25 @@ fn config_with_an_undeclared_action_fails() {
 }
 
 #[test]
-fn config_with_declared_actions_passes() {
+fn config_with_declared_actions_still_fails_in_midimon_f4f371c() {
     let config = TempFile::new(
         "config.toml",
         CONFIG.replace("my_acton", "other").as_bytes(),
     );
     let path = config.path().display().to_string();
     let out = check_fixture(&Fixture::default(), &["--config", path.as_str()]);
-    out.assert_passes();
+    // Every action is declared, but MIDIMon f4f371c cannot parse any plugin mapping.
     assert!(out.stdout.contains("2 mapping(s) name plugin \"good\""));
+    out.assert_failure(
+        "FAIL config.midimon:",
+        "MIDIMon f4f371c's config parser has no plugin action",
+    );
+    let failures = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("FAIL "))
+        .count();
+    assert_eq!(failures, 1, "{}", out.stdout);
 }
 
 #[test]

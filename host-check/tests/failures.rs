@@ -695,8 +695,9 @@ fn growing_memory_is_a_warning() {
     let out = check_fixture(&fixture, &["--note-calls", "20"]);
     out.assert_passes();
     assert!(
-        out.stdout.lines().any(|l| l
-            .starts_with("WARN note_path.memory: memory grew by 1,245,184 bytes over 19 calls")),
+        out.stdout.lines().any(|l| l.starts_with(
+            "WARN note_path.memory: template README: memory grew by 1,245,184 bytes over 19 calls"
+        )),
         "{}",
         out.stdout
     );
