@@ -14,7 +14,11 @@ WASI       := wasm32-wasip1
 FIRMWARE   := thumbv7em-none-eabihf
 PROFILE    := plugin
 OUT        := target/plugins
-PLUGINS_DIR ?= $(HOME)/.config/midimon/plugins
+# MIDIMon f4f371c discovers plugins only as $(MIDIMON_PLUGINS)/<dir>/plugin.toml; the template
+# README copies the module to $(README_PLUGINS). `make install` does both.
+MIDIMON_PLUGINS ?= $(HOME)/.midimon/plugins
+README_PLUGINS  ?= $(HOME)/.config/midimon/plugins
+PLUGIN_NAME     := template-nostd
 
 TEMPLATE       := $(OUT)/template_nostd.wasm
 TEMPLATE_DLMAL := $(OUT)/template_nostd_dlmalloc.wasm
@@ -86,10 +90,12 @@ cross-builds: install-deps
 	$(CARGO) build -p core-abi --features guest --target $(FIRMWARE)
 	$(CARGO) rustc -p template-nostd --target $(FIRMWARE) --crate-type rlib
 
-## budgets: the template's size and fuel budgets (template-nostd/budget.toml), enforced.
+## budgets: the template's size and fuel budgets (template-nostd/budget.toml, strict: every
+## template README rule too), enforced; then the default verdict (what MIDIMon itself does).
 budgets: build-release
 	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
-	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(BUDGET) --max-size 16384 --max-size-optimized 16384
+	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(BUDGET) --max-size 16384 --max-size-optimized 16384 --daemon-fuel 4096
+	$(HOST_CHECK) check $(TEMPLATE) --note-calls 1000 > /dev/null
 
 ## test: everything CI runs.
 test: install-deps fmt-check clippy cross-builds build-release
@@ -117,11 +123,15 @@ FUZZ_SECONDS ?= 60
 fuzz: install-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
-## install: copy the template plugin to MIDIMon's plugin directory.
+## install: the template as MIDIMon discovers it (<dir>/plugin.toml + module), and the module
+## where the template README puts it.
 install: build-release
-	mkdir -p $(PLUGINS_DIR)
-	cp $(TEMPLATE) $(PLUGINS_DIR)/
-	@echo "installed $(PLUGINS_DIR)/$(notdir $(TEMPLATE))"
+	mkdir -p $(MIDIMON_PLUGINS)/$(PLUGIN_NAME) $(README_PLUGINS)
+	cp $(TEMPLATE) $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/$(PLUGIN_NAME).wasm
+	$(HOST_CHECK) manifest $(TEMPLATE) --binary $(PLUGIN_NAME).wasm \
+	  --out $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/plugin.toml
+	cp $(TEMPLATE) $(README_PLUGINS)/$(PLUGIN_NAME).wasm
+	@echo "installed $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/{plugin.toml,$(PLUGIN_NAME).wasm} and $(README_PLUGINS)/$(PLUGIN_NAME).wasm"
 
 clean:
 	$(CARGO) clean

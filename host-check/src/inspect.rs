@@ -131,9 +131,5 @@ fn render_functions(info: &ModuleInfo, out: &mut String) {
 /// Instantiates the plugin and reads its metadata, under the budgets.
 fn metadata(wasm: &[u8], budgets: &Budgets) -> Result<PluginMeta, String> {
     let plugin = Plugin::load(wasm, Limits::from(budgets)).map_err(|e| e.to_string())?;
-    let mut instance = plugin
-        .instantiate(&plugin.initial_grants())
-        .map_err(|e| format!("instantiation failed: {e}"))?;
-    let init = instance.init().map_err(|e| format!("init failed: {e}"))?;
-    PluginMeta::parse(&init.metadata).map_err(|e| e.to_string())
+    PluginMeta::from_plugin(&plugin)
 }

@@ -22,6 +22,7 @@
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
 //! - [`scratch`]: self-removing temporary directories;
 //! - [`report`]: findings, the text table and the JSON report;
+//! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
 //! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
 
@@ -36,6 +37,7 @@ pub mod daemon_flow;
 pub mod dynamic_check;
 pub mod input;
 pub mod inspect;
+pub mod manifest;
 pub mod metadata;
 pub mod optimize;
 pub mod report;

@@ -15,7 +15,7 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
-use host_check::{bench, check, config, input, inspect, run};
+use host_check::{bench, check, config, input, inspect, manifest, run};
 
 /// Exit code: every check passed (warnings allowed).
 const EXIT_PASS: u8 = 0;
@@ -63,6 +63,30 @@ enum Command {
     /// is the reference every ratio compares with.
     #[command(after_help = BENCH_EXIT_CODES)]
     Bench(BenchArgs),
+    /// Write the plugin.toml MIDIMon's discovery needs (~/.midimon/plugins/<dir>/plugin.toml),
+    /// from the plugin's own metadata.
+    #[command(after_help = MANIFEST_EXIT_CODES)]
+    Manifest(ManifestArgs),
+}
+
+const MANIFEST_EXIT_CODES: &str = "\
+Exit codes:
+  0  the manifest was written
+  1  the plugin cannot be loaded or initialised, or MIDIMon would reject its metadata
+  2  usage or I/O error: missing file, unreadable file, unwritable --out";
+
+#[derive(Debug, Args)]
+struct ManifestArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// The module's file name beside the manifest [default: <name>.wasm, from the metadata].
+    #[arg(long, value_name = "FILE_NAME")]
+    binary: Option<String>,
+    /// Write the manifest here instead of stdout.
+    #[arg(long, value_name = "plugin.toml")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// Per-call limits, shared by every subcommand.
@@ -199,6 +223,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cmd_inspect(&args),
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
+        Command::Manifest(args) => cmd_manifest(&args),
     };
     ExitCode::from(code)
 }
@@ -367,5 +392,47 @@ fn cmd_bench(args: BenchArgs) -> u8 {
             eprintln!("host-check: {e}");
             EXIT_FAIL
         }
+    }
+}
+
+fn cmd_manifest(args: &ManifestArgs) -> u8 {
+    let budgets = match budgets(&args.limits, BudgetOverrides::default()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let meta = match host_check::runner::Plugin::load(&wasm, (&budgets).into())
+        .map_err(|e| e.to_string())
+        .and_then(|plugin| host_check::metadata::PluginMeta::from_plugin(&plugin))
+    {
+        Ok(meta) => meta,
+        Err(why) => {
+            eprintln!("host-check: {why}");
+            return EXIT_FAIL;
+        }
+    };
+    let binary = args
+        .binary
+        .clone()
+        .unwrap_or_else(|| manifest::default_binary(&meta));
+    let text = match manifest::render(&meta, &binary) {
+        Ok(text) => text,
+        Err(why) => {
+            eprintln!("host-check: {why}");
+            return EXIT_FAIL;
+        }
+    };
+    match &args.out {
+        None => {
+            print(&text);
+            EXIT_PASS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => EXIT_PASS,
+            Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
+        },
     }
 }

@@ -483,7 +483,8 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "verdict: {verdict} ({} failed, {} warnings, {} passed, {} skipped; {})",
+            "verdict: {verdict} ({}{} failed, {} warnings, {} passed, {} skipped; {})",
+            if self.strict { "strict: " } else { "" },
             count(Status::Fail),
             count(Status::Warn),
             count(Status::Pass),
