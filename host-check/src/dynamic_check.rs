@@ -988,7 +988,10 @@ fn note_path(
     if exports.postcard {
         dependents.extend(["postcard.note_on", "postcard.fuel", "postcard.unknown"]);
     }
-    let Some(action_index) = meta.action_index(action) else {
+    // A plugin whose metadata lists no actions (as MIDIMon's own plugins) is measured on the
+    // action it was given (`--action`, `--note-action`); it has no postcard action indexes.
+    let action_index = meta.action_index(action);
+    if action_index.is_none() && !meta.actions.is_empty() {
         report.push(Finding::fail(
             "note_path",
             format!(
@@ -1000,7 +1003,7 @@ fn note_path(
             report.push(Finding::skip(id, "not run: no note action"));
         }
         return;
-    };
+    }
     let body = request_json(action, Event::NoteOn);
     let (mut n, first_code) = match measure(session, &body, budgets) {
         Ok(m) => m,
@@ -1101,8 +1104,18 @@ fn note_path(
         )
     });
 
-    if exports.postcard {
-        n.postcard_fuel = postcard_checks(session, meta, action_index, budgets, report);
+    match (exports.postcard, action_index) {
+        (true, Some(index)) => {
+            n.postcard_fuel = postcard_checks(session, meta, index, budgets, report);
+        }
+        (true, None) => {
+            let why =
+                "not run: the metadata lists no actions, so there is no postcard action index";
+            for id in ["postcard.note_on", "postcard.fuel", "postcard.unknown"] {
+                report.push(Finding::skip(id, why));
+            }
+        }
+        (false, _) => {}
     }
     report.note_path = Some(n);
 }
