@@ -1,7 +1,8 @@
 //! Error codes: the `i32` that `execute` returns when it does not return 0.
 //!
-//! The numbers are part of the ABI and never change meaning; MIDIMon itself relies on
-//! [`ErrorCode::UnknownAction`] being 3. New codes are only ever appended.
+//! The numbers are part of the ABI and never change meaning; the template README gives
+//! [`ErrorCode::UnknownAction`] the number 3. MIDIMon's daemon logs any non-zero code as an
+//! error without reading it. New codes are only ever appended.
 
 use core::fmt;
 
@@ -17,7 +18,8 @@ pub enum ErrorCode {
     /// The request body is not strict JSON (RFC 8259): syntax error, trailing content,
     /// trailing comma, comment, raw control character or bad escape in a string.
     MalformedJson = 2,
-    /// The action is not one the plugin declares. MIDIMon relies on this being 3.
+    /// The action is not one the plugin declares (the template README's code for it; MIDIMon
+    /// treats every non-zero code alike).
     UnknownAction = 3,
     /// A field is missing, duplicated, has the wrong type or is out of range
     /// (e.g. `"note": 128`, `"velocity": "loud"`, a metadata value that is not a string).

@@ -24,12 +24,17 @@
 //! metadata entries ([`METADATA_ENTRIES`]), and the growth per entry is the slope of a
 //! least-squares line through those four points, with its R² as the linearity check.
 //!
-//! **Host overhead** is what host-check's runner (the same code path as MIDIMon's: `alloc`,
-//! write, `execute`, `dealloc`) adds to the plugin's own `execute` time: the host cycle minus
-//! `execute`, per call. It is also measured with one request buffer reused for a whole round
-//! (write and `execute` only), which shows what the two `alloc`/`dealloc` crossings cost; the
-//! ABI has no way yet for a plugin to promise that reuse is safe, so the cycle MIDIMon runs is
-//! the one the targets use.
+//! **Host overhead** is what host-check's runner (the template README's host cycle: `alloc`,
+//! write, `execute`, `dealloc` on a warm instance) adds to the plugin's own `execute` time: the
+//! host cycle minus `execute`, per call. It is also measured with one request buffer reused for
+//! a whole round (write and `execute` only), which shows what the two `alloc`/`dealloc`
+//! crossings cost.
+//!
+//! **MIDIMon's own flow** is measured beside it: the daemon makes a fresh instance for every
+//! event (instantiate, `alloc`, write, `execute`, drop; see [`daemon_flow`]) and sends its own,
+//! smaller request. One event in [`EVENT_SHARE`] calls of each round is such an event, so its
+//! figures are interleaved with the warm ones. The daemon never calls `execute_postcard`: the
+//! postcard rows are what a host that does would get.
 //!
 //! The text table ends with the targets (reference / plugin ratios, met or not) and the
 //! `--json` report carries the same figures; both are documented in `host-check/README.md`.
@@ -42,6 +47,7 @@ use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 use crate::budget::format_duration;
+use crate::daemon_flow::{self, DaemonContext};
 use crate::dynamic_check::{describe_code, postcard_note_on, request_json_with_metadata, Event};
 use crate::metadata::{MetadataProblem, PluginMeta};
 use crate::optimize::{self, OptimizeError};
@@ -59,6 +65,10 @@ pub const DEFAULT_CALLS: u64 = 20_000;
 
 /// Calls per plugin in one round of the interleaved latency measurement.
 pub const ROUND_CALLS: u64 = 100;
+
+/// Warm calls per MIDIMon-flow event in a round: an event (a fresh instance) costs tens of
+/// warm calls, so it is sampled less often.
+pub const EVENT_SHARE: u64 = 10;
 
 /// The action every request names when `--action` is not given.
 pub const DEFAULT_ACTION: &str = "my_action";
@@ -325,6 +335,12 @@ pub struct PluginBench {
     pub postcard_execute: Option<Percentiles>,
     /// Host cycle latency through `execute_postcard`, when exported.
     pub postcard_cycle: Option<Percentiles>,
+    /// Fuel of `execute` on MIDIMon's note-on request, in its flow.
+    pub daemon_fuel: Option<FuelRange>,
+    /// Fuel of a whole MIDIMon event: start function, `alloc` and `execute`.
+    pub event_fuel: Option<FuelRange>,
+    /// Latency of a whole MIDIMon event (fresh instance, `alloc`, write, `execute`, drop).
+    pub event: Option<Percentiles>,
     /// Timed JSON calls made.
     pub calls: u64,
     /// Why the plugin could not be measured completely (a non-zero code, a trap ...).
@@ -423,6 +439,7 @@ struct Samples {
     reused_overhead: Vec<u64>,
     postcard_execute: Vec<u64>,
     postcard_cycle: Vec<u64>,
+    event: Vec<u64>,
 }
 
 impl Samples {
@@ -438,6 +455,7 @@ impl Samples {
             reused_overhead: Vec::with_capacity(n),
             postcard_execute: Vec::with_capacity(pc),
             postcard_cycle: Vec::with_capacity(pc),
+            event: Vec::with_capacity(n / EVENT_SHARE as usize + 1),
         }
     }
 }
@@ -448,6 +466,9 @@ fn nanos(d: Duration) -> u64 {
 
 /// A plugin being measured: its instance, its requests and its figures so far.
 struct Subject {
+    plugin: Plugin,
+    grants: Grants,
+    daemon_body: Vec<u8>,
     instance: PluginInstance,
     json_body: Vec<u8>,
     postcard_body: Option<Vec<u8>>,
@@ -538,7 +559,8 @@ impl Subject {
         );
     }
 
-    /// One round: `k` JSON cycles, `k` reused-buffer calls, then `k` postcard cycles.
+    /// One round: `k` JSON cycles, `k` reused-buffer calls, `k` postcard cycles, then
+    /// `k / EVENT_SHARE` (at least one) events in MIDIMon's flow.
     fn round(&mut self, k: u64, record: bool) {
         let body = std::mem::take(&mut self.json_body);
         self.json_round(&body, k, record);
@@ -551,6 +573,42 @@ impl Subject {
                 self.postcard_round(&body, k, record);
             }
             self.postcard_body = Some(body);
+        }
+        if self.alive() {
+            self.event_round(k.div_ceil(EVENT_SHARE), record);
+        }
+    }
+
+    /// `k` events the way MIDIMon's daemon runs them, each on a fresh instance.
+    fn event_round(&mut self, k: u64, record: bool) {
+        for _ in 0..k {
+            match daemon_flow::run_event(&self.plugin, &self.grants, &self.daemon_body) {
+                Ok(o) if o.code == 0 => {
+                    if record {
+                        self.samples.event.push(nanos(o.elapsed));
+                        FuelRange::add(&mut self.result.daemon_fuel, o.execute_fuel);
+                        FuelRange::add(
+                            &mut self.result.event_fuel,
+                            o.start_fuel + o.alloc_fuel + o.execute_fuel,
+                        );
+                    }
+                }
+                Ok(o) => {
+                    self.fail(format!(
+                        "MIDIMon's request for \"{}\" returned {} in its flow",
+                        self.action,
+                        describe_code(o.code)
+                    ));
+                    return;
+                }
+                Err(e) => {
+                    self.fail(format!(
+                        "MIDIMon's request for \"{}\" failed in its flow: {e}",
+                        self.action
+                    ));
+                    return;
+                }
+            }
         }
     }
 
@@ -650,16 +708,24 @@ impl Subject {
         r.reused_overhead = Percentiles::of(&mut s.reused_overhead);
         r.postcard_execute = Percentiles::of(&mut s.postcard_execute);
         r.postcard_cycle = Percentiles::of(&mut s.postcard_cycle);
+        r.event = Percentiles::of(&mut s.event);
         self.result
     }
 }
 
+/// A plugin ready to measure.
+struct Prepared {
+    plugin: Plugin,
+    meta: PluginMeta,
+    grants: Grants,
+    /// A warm instance with `init` called.
+    instance: PluginInstance,
+    init_fuel: u64,
+}
+
 /// Loads a plugin, reads its metadata on a first instance and returns a fresh instance with
-/// the grants it declares (as MIDIMon would), with `init` already called.
-fn prepare(
-    input: &BenchInput,
-    options: &BenchOptions,
-) -> Result<(PluginMeta, PluginInstance, u64, bool), BenchError> {
+/// the grants it declares, with `init` already called.
+fn prepare(input: &BenchInput, options: &BenchOptions) -> Result<Prepared, BenchError> {
     let file = || input.file.clone();
     let plugin = Plugin::load(&input.wasm, options.limits).map_err(|error| BenchError::Load {
         file: file(),
@@ -698,7 +764,13 @@ fn prepare(
         file: file(),
         error,
     })?;
-    Ok((meta, instance, init.stats.fuel, plugin.imports_wasi()))
+    Ok(Prepared {
+        plugin,
+        meta,
+        grants,
+        instance,
+        init_fuel: init.stats.fuel,
+    })
 }
 
 /// The median of some durations (the lower middle one for an even count).
@@ -756,12 +828,22 @@ pub fn bench(inputs: &[BenchInput], options: &BenchOptions) -> Result<BenchRepor
     let calls = options.calls.max(1);
     let mut subjects = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let (meta, instance, init_fuel, wasi) = prepare(input, options)?;
+        let Prepared {
+            plugin,
+            meta,
+            grants,
+            instance,
+            init_fuel,
+        } = prepare(input, options)?;
+        let wasi = plugin.imports_wasi();
         let postcard = instance.has_postcard();
         let index = meta.action_index(&options.action).unwrap_or(0);
         let postcard_body =
             postcard.then(|| postcard_note_on(u32::try_from(index).unwrap_or(u32::MAX)));
         subjects.push(Subject {
+            plugin,
+            grants,
+            daemon_body: daemon_flow::daemon_request(&options.action, DaemonContext::ALL[0]),
             instance,
             json_body: request_json_with_metadata(&options.action, Event::NoteOn, 1),
             postcard_body,
@@ -792,6 +874,9 @@ pub fn bench(inputs: &[BenchInput], options: &BenchOptions) -> Result<BenchRepor
                 postcard_fuel: None,
                 postcard_execute: None,
                 postcard_cycle: None,
+                daemon_fuel: None,
+                event_fuel: None,
+                event: None,
                 calls: 0,
                 problems: Vec::new(),
             },
@@ -1028,6 +1113,30 @@ const METRICS: &[Metric] = &[
         Unit::Nanos,
         Source::Time(|p| p.postcard_cycle.map(|l| l.p50)),
         "cycle_p50_ns",
+    ),
+    metric(
+        "daemon_execute_fuel",
+        "MIDIMon's request: execute fuel",
+        Unit::Fuel,
+        Source::Fuel(|p| p.daemon_fuel),
+    ),
+    metric(
+        "daemon_event_fuel",
+        "MIDIMon event fuel (start+alloc+execute)",
+        Unit::Fuel,
+        Source::Fuel(|p| p.event_fuel),
+    ),
+    metric(
+        "daemon_event_p50_ns",
+        "MIDIMon event p50 (fresh instance)",
+        Unit::Nanos,
+        Source::Time(|p| p.event.map(|l| l.p50)),
+    ),
+    metric(
+        "daemon_event_p99_ns",
+        "MIDIMon event p99 (fresh instance)",
+        Unit::Nanos,
+        Source::Time(|p| p.event.map(|l| l.p99)),
     ),
     metric(
         "startup_ns",
@@ -1374,7 +1483,7 @@ impl BenchReport {
         );
         let _ = writeln!(
             out,
-            "host cycle: alloc + write + execute + dealloc, as MIDIMon sends a note; host overhead: cycle - execute, per call"
+            "host cycle: alloc + write + execute + dealloc on a warm instance, as the template README's host sends a note; host overhead: cycle - execute, per call"
         );
         let _ = writeln!(
             out,
@@ -1390,6 +1499,14 @@ impl BenchReport {
             out,
             "compile + instantiate: median of {} interleaved repeats (engine, compilation, linking, instantiation)",
             self.startup_repeats
+        );
+        let _ = writeln!(
+            out,
+            "MIDIMon event: what MIDIMon f4f371c does per event: a fresh instance (start function), alloc, write, execute of its own request, drop; no init, no dealloc; 1 event per {EVENT_SHARE} calls of each round"
+        );
+        let _ = writeln!(
+            out,
+            "MIDIMon never calls execute_postcard: the postcard rows are what a host that does would get"
         );
         if fallback_used {
             let _ = writeln!(
@@ -1630,6 +1747,9 @@ mod tests {
             postcard_fuel: (scale > 1).then(|| FuelRange::new(1000)),
             postcard_execute: (scale > 1).then(Percentiles::default),
             postcard_cycle: None,
+            daemon_fuel: fuel(5000),
+            event_fuel: fuel(5100),
+            event: time(40_000),
             calls: 100,
             problems: Vec::new(),
         }

@@ -1,17 +1,22 @@
-//! Dynamic checks: running the plugin the way MIDIMon will, under the budgets.
+//! Dynamic checks: running the plugin, under the budgets, first the way MIDIMon does, then the
+//! way the template README's host does.
 //!
 //! Static checks say a module has the right shape; only running it shows that `init` returns
-//! real metadata, that every declared action answers note and CC events, that the plugin
-//! survives what a buggy or hostile host could send, and how much fuel and time the
-//! timing-critical note path costs. Everything here goes through the shared
-//! [`runner`](crate::runner), so each call is budgeted and each failure classified.
+//! metadata MIDIMon accepts, that the actions answer MIDIMon's own requests (in its flow, see
+//! [`daemon_flow`]), and, as the README asks, that every declared action answers note and CC
+//! events, that the plugin survives what a buggy or hostile host could send, and how much fuel
+//! and time the timing-critical note path costs. Failures of the README-flow checks are
+//! warnings ([`Finding::as_conformance`]), except budgets the user set. Everything here goes
+//! through the shared [`runner`](crate::runner), so each call is budgeted and each failure
+//! classified.
 //!
-//! Instantiation happens in two phases. The first instance gets WASI only if the module imports
-//! it, and no sandbox directory, because the capabilities are not known before `init` returns
-//! the metadata. Later instances get the grants the metadata declares. Every instance calls
-//! `init` first, as the host does; an instance that traps is discarded and a fresh one is made
-//! for the next check. The note path runs on an instance of its own, so that its memory figures
-//! are not inflated by the 1 MiB malformed request.
+//! The first instance gets WASI only if the module imports it, and no sandbox directory,
+//! because the capabilities are not known before `init` returns the metadata; it has one fuel
+//! budget for its start function and `init`, as MIDIMon's. Later instances get the grants the
+//! metadata declares. README-flow instances call `init` first, as that host does; an instance
+//! that traps is discarded and a fresh one is made for the next check. The note path runs on an
+//! instance of its own, so that its memory figures are not inflated by the 1 MiB malformed
+//! request.
 
 use std::time::{Duration, Instant};
 
@@ -90,7 +95,8 @@ fn json_string(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
-/// The canonical JSON request for `event`, as MIDIMon sends it.
+/// The template README's JSON request for `event` (MIDIMon's own is
+/// [`daemon_flow::daemon_request`]).
 pub fn request_json(action: &str, event: Event) -> Vec<u8> {
     request_with(
         &json_string(action),
@@ -830,16 +836,16 @@ fn action_checks(session: &mut Session<'_>, meta: &PluginMeta, report: &mut Repo
     while meta.action_index(&undeclared).is_some() {
         undeclared.push('_');
     }
-    let finding = match session.request(id, Entry::Json, &request_json(&undeclared, Event::NoteOn)) {
+    let finding = match session.request(id, Entry::Json, &request_json(&undeclared, Event::NoteOn))
+    {
         Err(failure) => failure.finding(id),
-        Ok(o) if o.code == ErrorCode::UnknownAction.code() => Finding::pass(
-            id,
-            format!("\"{undeclared}\" returned 3 (unknown_action)"),
-        ),
+        Ok(o) if o.code == ErrorCode::UnknownAction.code() => {
+            Finding::pass(id, format!("\"{undeclared}\" returned 3 (unknown_action)"))
+        }
         Ok(o) => Finding::fail(
             id,
             format!(
-                "\"{undeclared}\" returned {}, expected 3 (unknown_action), which MIDIMon relies on",
+                "\"{undeclared}\" returned {}, expected 3 (unknown_action)",
                 describe_code(o.code)
             ),
         ),

@@ -1116,7 +1116,8 @@ impl PluginInstance {
         result.map(|code| (code, stats))
     }
 
-    /// One JSON request the way MIDIMon sends it: `alloc`, write, `execute`, `dealloc`.
+    /// One JSON request the way the template README's host sends it: `alloc`, write, `execute`,
+    /// `dealloc`, on this (warm) instance.
     pub fn request(&mut self, body: &[u8]) -> Result<RequestOutcome, RequestError> {
         self.request_to(Entry::Json, body)
     }
