@@ -613,8 +613,9 @@ fn first_phase(
     let stats = instance.instantiation_stats();
     let start = if info.has_start {
         format!(
-            "start function used {} fuel in {}",
+            "start function used {} fuel ({} as MIDIMon's wasmtime 26 counts it) in {}",
             group(stats.fuel),
+            group(daemon_flow::midimon_start_fuel(stats.fuel)),
             format_duration(stats.elapsed)
         )
     } else {
