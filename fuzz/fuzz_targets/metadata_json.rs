@@ -1,5 +1,7 @@
-//! Arbitrary bytes into core-abi's metadata validator, checked against serde_json and the
-//! documented rules by `midimon_fuzz::core_oracle::check_metadata_json`.
+//! Arbitrary bytes into core-abi's metadata reader and validator, checked by
+//! `midimon_fuzz::core_oracle::check_metadata_json` against the documented rules (over
+//! serde_json's tree) and, for the load verdict, against a serde-derived copy of MIDIMon's own
+//! metadata struct.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -119,6 +119,12 @@ impl<'a> MetadataView<'a> {
 /// anywhere wins over a shape fault; among shape faults the first in the text is reported, then
 /// the first missing field.
 ///
+/// This reader is stricter than MIDIMon's serde parse in three corners no plugin toolchain
+/// writes (each is pinned by the reference model in `fuzz/src/core_oracle.rs`): syntax inside a
+/// member MIDIMon does not read (a lone surrogate escape, nesting past 128 levels), which serde
+/// skips unchecked; a top-level array, which serde also reads as the fields in order; and an
+/// enum written in serde's map form (`"type":{"action":null}`).
+///
 /// ```
 /// use core_abi::metadata::read_metadata_json;
 /// let json = br#"{"name":"p","version":"1.0","description":"","author":"","license":"MIT",
