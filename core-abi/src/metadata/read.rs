@@ -58,7 +58,7 @@ impl<'a> MetadataView<'a> {
     pub fn actions(&self) -> impl Iterator<Item = Text<'a>> + Clone + 'a {
         let list = self.actions.ok();
         let (raw, form) = list.map_or((&[][..], ActionsForm::Strings), |l| (l.raw, l.form));
-        action_names(raw, form)
+        items(raw, form)
     }
 
     /// Number of declared actions.
@@ -254,24 +254,9 @@ fn homepage_field<'a>(s: &mut Scanner<'a>) -> Result<Option<Text<'a>>, MetadataE
     string_field(s, "homepage").map(Some)
 }
 
-/// The strings of an already validated JSON array of strings.
-fn string_items(array: &[u8]) -> impl Iterator<Item = Text<'_>> + Clone + '_ {
-    let mut scanner = Scanner::new(array);
-    scanner.expect(b'[');
-    core::iter::from_fn(move || {
-        scanner.skip_ws();
-        if scanner.eat(b']') || scanner.failed() {
-            return None;
-        }
-        scanner.eat(b',');
-        scanner.skip_ws();
-        let item = scanner.string();
-        (!scanner.failed()).then_some(item)
-    })
-}
-
-/// The action names of an already classified `actions` array.
-fn action_names(raw: &[u8], form: ActionsForm) -> impl Iterator<Item = Text<'_>> + Clone + '_ {
+/// The items of an already validated array whose items are all of `form`: the strings, or the
+/// `name` of each object.
+fn items(raw: &[u8], form: ActionsForm) -> impl Iterator<Item = Text<'_>> + Clone + '_ {
     let mut scanner = Scanner::new(raw);
     scanner.expect(b'[');
     core::iter::from_fn(move || {
@@ -356,12 +341,12 @@ fn capability_array(s: &mut Scanner<'_>) -> Result<(CapabilitySet, Option<usize>
     s.skip_value(1);
     let raw = s.slice_from(start);
     // The text is valid JSON, so the array holds only strings iff every item starts with a quote.
-    if !is_array || string_items(raw).count() != array_len(raw) {
+    if !is_array || items(raw, ActionsForm::Strings).count() != array_len(raw) {
         return Err(wrong);
     }
     let mut set = CapabilitySet::EMPTY;
     let mut repeat = None;
-    for (index, name) in string_items(raw).enumerate() {
+    for (index, name) in items(raw, ActionsForm::Strings).enumerate() {
         let capability = Capability::ALL
             .into_iter()
             .find(|c| name.eq_str(c.name()))
