@@ -4,6 +4,10 @@
 #   make test    everything CI runs: format, lints, all tests, cross builds, budgets
 #
 # Both install what they need first (`make install-deps`), so they work on a fresh machine.
+#
+#   make check PLUGIN=path/to/my_plugin.wasm [BUDGET=path/to/budget.toml]
+#                check (also inspect, optimize, install) your own module instead of the template:
+#                it is only read, never built or written over
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,13 +22,32 @@ OUT        := target/plugins
 # README copies the module to $(README_PLUGINS). `make install` does both.
 MIDIMON_PLUGINS ?= $(HOME)/.midimon/plugins
 README_PLUGINS  ?= $(HOME)/.config/midimon/plugins
-PLUGIN_NAME     := template-nostd
 
-TEMPLATE       := $(OUT)/template_nostd.wasm
-TEMPLATE_DLMAL := $(OUT)/template_nostd_dlmalloc.wasm
-TEMPLATE_OPT   := $(OUT)/template_nostd.opt.wasm
-STD_REFERENCE  := $(OUT)/std_reference.wasm
-BUDGET         := template-nostd/budget.toml
+# Where the kit's own builds are copied. `override`: these are written to, so a name given on
+# the command line (the old `make check TEMPLATE=my.wasm`) must never redirect a copy onto it.
+override TEMPLATE        := $(OUT)/template_nostd.wasm
+override TEMPLATE_DLMAL  := $(OUT)/template_nostd_dlmalloc.wasm
+override STD_REFERENCE   := $(OUT)/std_reference.wasm
+override TEMPLATE_BUDGET := template-nostd/budget.toml
+
+# The module `check`, `inspect`, `optimize` and `install` work on: the template by default
+# (built first), or PLUGIN=path/to/x.wasm, which is only read. BUDGET: the budget file for
+# `check` (the template's by default; none for a PLUGIN unless given). PLUGIN_NAME: its
+# directory name under $(MIDIMON_PLUGINS) (default: the file name without .wasm).
+PLUGIN ?=
+ifeq ($(strip $(PLUGIN)),)
+  override SUBJECT      := $(TEMPLATE)
+  override SUBJECT_DEPS := build-release
+  BUDGET                ?= $(TEMPLATE_BUDGET)
+  PLUGIN_NAME           ?= template-nostd
+else
+  override SUBJECT      := $(PLUGIN)
+  override SUBJECT_DEPS :=
+  BUDGET                ?=
+  PLUGIN_NAME           ?= $(basename $(notdir $(PLUGIN)))
+endif
+override SUBJECT_OPT := $(OUT)/$(basename $(notdir $(SUBJECT))).opt.wasm
+override BUDGET_FLAG := $(if $(strip $(BUDGET)),--budget $(BUDGET))
 
 # binaryen 108 (Debian) assumes the MVP feature set for a stripped module, which has no
 # target_features section: name what rustc's wasm32 targets emit by default.
@@ -66,10 +89,13 @@ build-release: install-deps
 	cp target/$(WASM)/$(PROFILE)/template_nostd.wasm $(TEMPLATE)
 	@ls -l $(TEMPLATE) $(TEMPLATE_DLMAL) | awk '{print $$5, $$9}'
 
-## optimize: wasm-opt -Oz on the release template.
-optimize: build-release
-	wasm-opt $(WASM_OPT_FLAGS) $(TEMPLATE) -o $(TEMPLATE_OPT)
-	@echo "$$(stat -c %s $(TEMPLATE)) bytes -> $$(stat -c %s $(TEMPLATE_OPT)) bytes after wasm-opt -Oz"
+## optimize: wasm-opt -Oz on the release template (or PLUGIN), into target/plugins/<name>.opt.wasm.
+optimize: install-deps $(SUBJECT_DEPS)
+	@mkdir -p $(OUT)
+	@[ "$$(realpath -m '$(SUBJECT_OPT)')" != "$$(realpath -m '$(SUBJECT)')" ] || \
+	  { echo "make optimize: refusing to overwrite $(SUBJECT); rename it" >&2; exit 2; }
+	wasm-opt $(WASM_OPT_FLAGS) $(SUBJECT) -o $(SUBJECT_OPT)
+	@echo "$$(stat -c %s $(SUBJECT)) bytes -> $$(stat -c %s $(SUBJECT_OPT)) bytes after wasm-opt -Oz"
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -93,8 +119,8 @@ cross-builds: install-deps
 ## budgets: the template's size and fuel budgets (template-nostd/budget.toml, strict: every
 ## template README rule too), enforced; then the default verdict (what MIDIMon itself does).
 budgets: build-release
-	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
-	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(BUDGET) --max-size 16384 --max-size-optimized 16384 --daemon-fuel 4096
+	$(HOST_CHECK) check $(TEMPLATE) --budget $(TEMPLATE_BUDGET)
+	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(TEMPLATE_BUDGET) --max-size 16384 --max-size-optimized 16384 --daemon-fuel 4096
 	$(HOST_CHECK) check $(TEMPLATE) --note-calls 1000 > /dev/null
 
 ## test: everything CI runs.
@@ -104,13 +130,13 @@ test: install-deps fmt-check clippy cross-builds build-release
 	$(CARGO) test --workspace
 	$(MAKE) --no-print-directory budgets
 
-## inspect: what the template is made of (exports, sections, biggest functions).
-inspect: build-release
-	$(HOST_CHECK) inspect $(TEMPLATE)
+## inspect: what the template (or PLUGIN) is made of (exports, sections, biggest functions).
+inspect: $(SUBJECT_DEPS)
+	$(HOST_CHECK) inspect $(SUBJECT)
 
-## check: the main job — build the template plugin and check it with host-check.
-check: build-release
-	$(HOST_CHECK) check $(TEMPLATE) --budget $(BUDGET)
+## check: the main job — build the template plugin (or take PLUGIN) and check it with host-check.
+check: $(SUBJECT_DEPS)
+	$(HOST_CHECK) check $(SUBJECT) $(BUDGET_FLAG)
 
 ## bench: the template (bump, dlmalloc) against the std reference, side by side; rewrites BENCH.md.
 bench: install-deps
@@ -123,14 +149,14 @@ FUZZ_SECONDS ?= 60
 fuzz: install-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
-## install: the template as MIDIMon discovers it (<dir>/plugin.toml + module), and the module
-## where the template README puts it.
-install: build-release
+## install: the template (or PLUGIN) as MIDIMon discovers it (<dir>/plugin.toml + module), and
+## the module where the template README puts it.
+install: $(SUBJECT_DEPS)
 	mkdir -p $(MIDIMON_PLUGINS)/$(PLUGIN_NAME) $(README_PLUGINS)
-	cp $(TEMPLATE) $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/$(PLUGIN_NAME).wasm
-	$(HOST_CHECK) manifest $(TEMPLATE) --binary $(PLUGIN_NAME).wasm \
+	cp $(SUBJECT) $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/$(PLUGIN_NAME).wasm
+	$(HOST_CHECK) manifest $(SUBJECT) --binary $(PLUGIN_NAME).wasm \
 	  --out $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/plugin.toml
-	cp $(TEMPLATE) $(README_PLUGINS)/$(PLUGIN_NAME).wasm
+	cp $(SUBJECT) $(README_PLUGINS)/$(PLUGIN_NAME).wasm
 	@echo "installed $(MIDIMON_PLUGINS)/$(PLUGIN_NAME)/{plugin.toml,$(PLUGIN_NAME).wasm} and $(README_PLUGINS)/$(PLUGIN_NAME).wasm"
 
 clean:

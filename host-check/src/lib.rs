@@ -23,6 +23,7 @@
 //! - [`scratch`]: self-removing temporary directories;
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
+//! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
 //! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
 
@@ -43,6 +44,7 @@ pub mod optimize;
 pub mod report;
 pub mod run;
 pub mod runner;
+pub mod scaffold;
 pub mod scratch;
 pub mod static_check;
 pub mod stats;

@@ -15,7 +15,7 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
-use host_check::{bench, check, config, input, inspect, manifest, run};
+use host_check::{bench, check, config, input, inspect, manifest, run, scaffold};
 
 /// Exit code: every check passed (warnings allowed).
 const EXIT_PASS: u8 = 0;
@@ -67,6 +67,28 @@ enum Command {
     /// from the plugin's own metadata.
     #[command(after_help = MANIFEST_EXIT_CODES)]
     Manifest(ManifestArgs),
+    /// Create a standalone plugin crate that builds where it is created, build it once and
+    /// record its size and fuel in its budget.toml.
+    #[command(after_help = NEW_EXIT_CODES)]
+    New(NewArgs),
+}
+
+const NEW_EXIT_CODES: &str = "\
+Exit codes:
+  0  the crate was created (and, without --no-build, built, checked and its budgets recorded)
+  2  PATH exists and is not an empty directory, a bad name, the kit checkout is gone, an I/O
+     error, or the first build or check failed (the files are then written)";
+
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The directory to create (it must not exist, or be empty).
+    path: PathBuf,
+    /// The plugin and package name [default: the directory's name].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Only write the files: no first build, no recorded size or fuel budget.
+    #[arg(long)]
+    no_build: bool,
 }
 
 const MANIFEST_EXIT_CODES: &str = "\
@@ -224,6 +246,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Bench(args) => cmd_bench(args),
         Command::Manifest(args) => cmd_manifest(&args),
+        Command::New(args) => cmd_new(args),
     };
     ExitCode::from(code)
 }
@@ -434,5 +457,37 @@ fn cmd_manifest(args: &ManifestArgs) -> u8 {
             Ok(()) => EXIT_PASS,
             Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
         },
+    }
+}
+
+fn cmd_new(args: NewArgs) -> u8 {
+    let options = scaffold::NewOptions {
+        path: args.path,
+        name: args.name,
+        kit: scaffold::kit_dir(),
+        build: !args.no_build,
+    };
+    match scaffold::create(&options) {
+        Ok(created) => {
+            let dir = created.dir.display();
+            let mut text = format!("created {dir} (plugin \"{}\")\n", created.name);
+            match &created.built {
+                Some((wasm, figures)) => text.push_str(&format!(
+                    "built {}: {} bytes, daemon fuel {}, note fuel {} (recorded in budget.toml)\n\
+                     next: cd {dir} && host-check check --strict --budget budget.toml {}\n",
+                    wasm.display(),
+                    figures.size,
+                    figures.daemon_fuel,
+                    figures.note_fuel,
+                    wasm.strip_prefix(&created.dir).unwrap_or(wasm).display()
+                )),
+                None => text.push_str(&format!(
+                    "next: cd {dir} && cargo build --release (see README.md)\n"
+                )),
+            }
+            print(&text);
+            EXIT_PASS
+        }
+        Err(e) => usage_error(e),
     }
 }

@@ -5,7 +5,8 @@
 //! [`actions`] module holds the behaviour, one function per action. Edit those two.
 //!
 //! Build: `make build-release` (or `cargo build -p template-nostd --target
-//! wasm32-unknown-unknown --profile plugin`). The same [`actions`] code compiles for firmware
+//! wasm32-unknown-unknown --profile plugin`); a copy outside the kit builds to the same bytes with
+//! `cargo build --release` (the kit's README says how; `host-check new` starts a fresh plugin). The same [`actions`] code compiles for firmware
 //! (`thumbv7em-none-eabihf`), where no exports are generated and requests go through
 //! [`core_abi::guest::handle_json`] / [`core_abi::guest::handle_binary`].
 #![no_std]
