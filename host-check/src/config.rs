@@ -31,14 +31,9 @@ pub struct PluginMapping {
 /// Why a config file could not be used (a usage error, exit code 2).
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read MIDIMon config {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file could not be read (missing, not a regular file, over 16 MiB ...).
+    #[error("cannot read MIDIMon config {0}")]
+    Io(#[from] crate::input::InputError),
     /// The file is not valid TOML.
     #[error("MIDIMon config {} is not valid TOML: {message}", path.display())]
     Toml {
@@ -51,13 +46,10 @@ pub enum ConfigError {
 
 /// Reads and parses a MIDIMon config file.
 pub fn load(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::input::read_text(path, crate::input::FileKind::Config)?;
     text.parse::<toml::Table>().map_err(|e| ConfigError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim().to_string(),
+        message: crate::budget::toml_error(&text, &e),
     })
 }
 
@@ -140,13 +132,15 @@ pub fn check(mappings: &[PluginMapping], plugin: &str, actions: &[String]) -> Ve
                 id,
                 format!(
                     "mapping at {} uses action \"{}\", which plugin \"{plugin}\" does not declare (declared: {})",
-                    m.path,
-                    m.action,
-                    actions.join(", ")
+                    crate::report::printable(&crate::runner::one_line(&m.path)),
+                    crate::report::printable(&crate::runner::one_line(&m.action)),
+                    crate::static_check::name_list(actions)
                 ),
             )
         })
         .collect();
+    findings =
+        crate::static_check::cap_findings(findings, id, "mappings with an undeclared action");
     if findings.is_empty() {
         findings.push(Finding::pass(
             id,

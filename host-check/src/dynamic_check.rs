@@ -266,7 +266,7 @@ const TRIP_AFTER: Duration = Duration::from_millis(50);
 /// such calls would only multiply the time a check takes, so later calls are skipped.
 fn trips(error: &CallError, elapsed: Duration) -> bool {
     match error {
-        CallError::TimedOut { .. } => true,
+        CallError::TimedOut { .. } | CallError::CheckTimeSpent { .. } => true,
         CallError::OutOfFuel { .. } | CallError::MemoryLimit { trapped: true, .. } => {
             elapsed >= TRIP_AFTER
         }
@@ -674,7 +674,11 @@ fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Repor
                     id,
                     format!("alloc({HUGE_ALLOC}) was refused: its memory growth was denied"),
                 ),
-                Err(e @ (CallError::OutOfFuel { .. } | CallError::TimedOut { .. })) => {
+                Err(
+                    e @ (CallError::OutOfFuel { .. }
+                    | CallError::TimedOut { .. }
+                    | CallError::CheckTimeSpent { .. }),
+                ) => {
                     Finding::fail(id, format!("alloc({HUGE_ALLOC}): {e}"))
                 }
                 Err(e) => Finding::warn(
@@ -863,6 +867,8 @@ fn pointer_check(
         Err(
             e @ (CallError::OutOfFuel { .. }
             | CallError::TimedOut { .. }
+            | CallError::CheckTimeSpent { .. }
+            | CallError::DiskLimit { .. }
             | CallError::MemoryLimit { .. }),
         ) => Finding::fail(id, format!("{call}: {e}")),
         Err(e) => Finding::warn(
