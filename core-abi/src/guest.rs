@@ -161,7 +161,7 @@ mod wasm {
             // cannot reset the arena under a live block and make two request bodies alias.
             let end = start.checked_add(size);
             let inside = start != 0
-                && start % 8 == 0
+                && start.is_multiple_of(8)
                 && start >= heap_base()
                 && end.is_some_and(|end| end <= top.get())
                 && live.get() > 0;
