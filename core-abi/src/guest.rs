@@ -145,6 +145,9 @@ mod wasm {
     /// `alloc` moves a pointer up (growing memory when needed); `dealloc` of the newest block
     /// moves it back, and once every block is released the arena starts again from the bottom.
     /// The host's alloc → execute → dealloc cycle therefore reuses the same bytes forever.
+    /// A `dealloc` of a pointer outside the live region (null, foreign, unaligned, or freed
+    /// twice after a reset) is ignored. What the arena cannot tell without per-block records:
+    /// a second dealloc of an older block while a newer one is still live counts twice.
     pub struct BumpArena;
 
     impl GuestAllocator for BumpArena {
@@ -168,12 +171,26 @@ mod wasm {
 
         unsafe fn dealloc(ptr: *mut u8, size: usize) {
             let (top, live) = &ARENA.0;
-            let remaining = live.get().saturating_sub(1);
+            let start = ptr as usize;
+            // Only a block the arena could have handed out counts: non-null, 8-aligned, inside
+            // `heap_base..top`, with blocks live. Anything else (a null or foreign pointer, a
+            // second dealloc after the arena was reset) is ignored, so that a careless host
+            // cannot reset the arena under a live block and make two request bodies alias.
+            let end = start.checked_add(size);
+            let inside = start != 0
+                && start.is_multiple_of(8)
+                && start >= heap_base()
+                && end.is_some_and(|end| end <= top.get())
+                && live.get() > 0;
+            if !inside {
+                return;
+            }
+            let remaining = live.get() - 1;
             live.set(remaining);
             if remaining == 0 {
                 top.set(heap_base());
-            } else if (ptr as usize).wrapping_add(size) == top.get() {
-                top.set(ptr as usize);
+            } else if end == Some(top.get()) {
+                top.set(start);
             }
         }
     }

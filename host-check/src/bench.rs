@@ -60,6 +60,11 @@ use crate::stats;
 /// Version of the `bench --json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Most timed calls per plugin and path (`--calls`): every sample is kept (8 bytes, five
+/// series per plugin), so this bounds the benchmark's memory to ~40 MB per plugin and its time
+/// to seconds per plugin for any plugin fast enough for the note path.
+pub const MAX_CALLS: u64 = 1_000_000;
+
 /// Timed calls per plugin and path when `--calls` is not given.
 pub const DEFAULT_CALLS: u64 = 20_000;
 
@@ -825,7 +830,7 @@ pub fn bench(inputs: &[BenchInput], options: &BenchOptions) -> Result<BenchRepor
         return Err(BenchError::NoPlugins);
     }
     let started = Instant::now();
-    let calls = options.calls.max(1);
+    let calls = options.calls.clamp(1, MAX_CALLS);
     let mut subjects = Vec::with_capacity(inputs.len());
     for input in inputs {
         let Prepared {

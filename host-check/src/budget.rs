@@ -7,7 +7,7 @@
 //! means the same thing everywhere.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -25,6 +25,16 @@ pub const DEFAULT_NOTE_CALLS: u64 = 10_000;
 /// Default wall-time cap of the note-path measurement: a slow but legal plugin is measured on
 /// fewer calls rather than waited on.
 pub const DEFAULT_NOTE_TIME: Duration = Duration::from_secs(1);
+/// Default wall time the compilation of a module may take. The std reference plugin compiles
+/// in well under a second and a 5 MB module in a few seconds (see the README); a module that
+/// needs more is not a plugin MIDIMon could load quickly either.
+pub const DEFAULT_MAX_COMPILE_TIME: Duration = Duration::from_secs(30);
+/// The default `max_check_time` is this many `timeout`s, plus `note_time`: room for the
+/// dozen phases of a check to each use a whole timeout, plus the note path, which has its own
+/// cap.
+pub const CHECK_TIME_TIMEOUTS: u32 = 12;
+/// Default disk budget of the sandbox directory (plugins with the `filesystem` capability).
+pub const DEFAULT_MAX_DISK: u64 = 64 * 1024 * 1024;
 
 /// Every limit host-check applies, with the defaults of [`Budgets::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +68,13 @@ pub struct Budgets {
     pub event_p99: Option<Duration>,
     /// Whether warnings (the template README's rules) fail the check (`strict`).
     pub strict: bool,
+    /// Wall time one compilation may take (`max_compile_time`).
+    pub max_compile_time: Duration,
+    /// Wall time all plugin calls of one check may take (`max_check_time`); `None`: the
+    /// default of [`Budgets::check_time`].
+    pub max_check_time: Option<Duration>,
+    /// Bytes a plugin may write to its sandbox directory in one check (`max_disk`).
+    pub max_disk: u64,
 }
 
 impl Default for Budgets {
@@ -77,6 +94,9 @@ impl Default for Budgets {
             daemon_fuel: None,
             event_p99: None,
             strict: false,
+            max_compile_time: DEFAULT_MAX_COMPILE_TIME,
+            max_check_time: None,
+            max_disk: DEFAULT_MAX_DISK,
         }
     }
 }
@@ -112,19 +132,20 @@ pub struct BudgetOverrides {
     pub event_p99: Option<Duration>,
     /// `--strict` (a flag can only turn it on).
     pub strict: bool,
+    /// `--max-compile-time`.
+    pub max_compile_time: Option<Duration>,
+    /// `--max-check-time`.
+    pub max_check_time: Option<Duration>,
+    /// `--max-disk`.
+    pub max_disk: Option<u64>,
 }
 
 /// Why a budget file or value was rejected. Every variant is a usage error (exit code 2).
 #[derive(Debug, Error)]
 pub enum BudgetError {
-    /// The budget file could not be read.
-    #[error("cannot read budget file {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The budget file could not be read (missing, not a regular file, over 1 MiB ...).
+    #[error("cannot read budget file {0}")]
+    Io(#[from] crate::input::InputError),
     /// The budget file is not valid TOML.
     #[error("budget file is not valid TOML: {0}")]
     Toml(String),
@@ -182,15 +203,15 @@ pub const KEYS: &[&str] = &[
     "daemon_fuel",
     "event_p99",
     "strict",
+    "max_compile_time",
+    "max_check_time",
+    "max_disk",
 ];
 
 impl Budgets {
     /// Reads a budget file and applies it on top of the defaults.
     pub fn load(path: &Path) -> Result<Budgets, BudgetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BudgetError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::input::read_text(path, crate::input::FileKind::Budget)?;
         Budgets::from_toml(&text)
     }
 
@@ -198,7 +219,7 @@ impl Budgets {
     pub fn from_toml(text: &str) -> Result<Budgets, BudgetError> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| BudgetError::Toml(e.to_string().trim().to_string()))?;
+            .map_err(|e: toml::de::Error| BudgetError::Toml(toml_error(text, &e)))?;
         let mut budgets = Budgets::default();
         for (key, value) in &table {
             match key.as_str() {
@@ -236,6 +257,19 @@ impl Budgets {
                         found: type_name(value),
                     })?;
                 }
+                "max_compile_time" => {
+                    budgets.max_compile_time = nonzero_duration(
+                        duration_value("max_compile_time", value)?,
+                        "max_compile_time",
+                    )?;
+                }
+                "max_check_time" => {
+                    budgets.max_check_time = Some(nonzero_duration(
+                        duration_value("max_check_time", value)?,
+                        "max_check_time",
+                    )?);
+                }
+                "max_disk" => budgets.max_disk = size_value("max_disk", value)?,
                 other => {
                     return Err(BudgetError::UnknownKey {
                         key: other.to_string(),
@@ -265,6 +299,51 @@ impl Budgets {
         self.daemon_fuel = o.daemon_fuel.or(self.daemon_fuel);
         self.event_p99 = o.event_p99.or(self.event_p99);
         self.strict |= o.strict;
+        self.max_compile_time = o.max_compile_time.unwrap_or(self.max_compile_time);
+        self.max_check_time = o.max_check_time.or(self.max_check_time);
+        self.max_disk = o.max_disk.unwrap_or(self.max_disk);
+    }
+
+    /// The wall-time budget of all plugin calls of one check: `max_check_time`, by default
+    /// [`CHECK_TIME_TIMEOUTS`] × `timeout` + `note_time` (61 s with the defaults).
+    pub fn check_time(&self) -> Duration {
+        self.max_check_time.unwrap_or_else(|| {
+            self.timeout
+                .saturating_mul(CHECK_TIME_TIMEOUTS)
+                .saturating_add(self.note_time)
+        })
+    }
+}
+
+/// Longest excerpt of the offending line shown in a TOML error.
+const TOML_EXCERPT_CHARS: usize = 40;
+
+/// A TOML parse error on one line: `line L, column C: message (near `excerpt`)`. The parser's
+/// own text repeats the whole offending line, which may be megabytes long.
+pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = crate::runner::one_line(error.message());
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let start = span.start.min(text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+    let near: String = text
+        .get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|&c| c != '\n')
+        .take(TOML_EXCERPT_CHARS)
+        .collect();
+    if near.trim().is_empty() {
+        format!("line {line}, column {column}: {message}")
+    } else {
+        format!(
+            "line {line}, column {column}: {message} (near `{}`)",
+            crate::report::printable(&near)
+        )
     }
 }
 
@@ -371,7 +450,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, ValueError> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let unit_nanos: u128 = match unit.trim() {
+    if unit.starts_with(char::is_whitespace) {
+        return Err(ValueError(format!(
+            "duration `{text}` has a space before its unit (write e.g. 5s or 250ms)"
+        )));
+    }
+    if text.starts_with('-') {
+        return Err(ValueError(format!(
+            "duration `{text}` is negative: it must be positive, e.g. 5s or 250ms"
+        )));
+    }
+    let unit_nanos: u128 = match unit {
         "ns" => 1,
         "us" | "µs" => 1_000,
         "ms" => 1_000_000,
@@ -431,7 +520,17 @@ pub fn parse_size(text: &str) -> Result<u64, ValueError> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+    if unit.starts_with(char::is_whitespace) {
+        return Err(ValueError(format!(
+            "size `{text}` has a space before its unit (write e.g. 64KiB)"
+        )));
+    }
+    if text.starts_with('-') {
+        return Err(ValueError(format!(
+            "size `{text}` is negative: it must be a positive size, e.g. 65536 or 64KiB"
+        )));
+    }
+    let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kib" => 1 << 10,
         "mib" => 1 << 20,
@@ -450,18 +549,34 @@ pub fn parse_size(text: &str) -> Result<u64, ValueError> {
         .ok_or_else(|| ValueError(format!("size `{text}` is too large")))
 }
 
-/// Parses a count (fuel, calls): a non-negative integer, `_` separators allowed.
+/// Parses a count (fuel, calls): a non-negative decimal integer; `_` may separate digits
+/// (`100_000_000`), as in TOML and Rust. A sign, a doubled, leading or trailing `_`, spaces
+/// inside the number or any other character are rejected rather than guessed at.
 pub fn parse_count(text: &str) -> Result<u64, ValueError> {
-    let cleaned: String = text.trim().chars().filter(|&c| c != '_').collect();
+    let trimmed = text.trim();
+    let well_formed = !trimmed.is_empty()
+        && trimmed
+            .split('_')
+            .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()));
+    if !well_formed {
+        return Err(ValueError(if trimmed.starts_with('-') {
+            format!("`{text}` is negative: the value must be a positive integer")
+        } else {
+            format!("`{text}` is not a non-negative integer (digits, `_` between digits)")
+        }));
+    }
+    let cleaned: String = trimmed.chars().filter(|&c| c != '_').collect();
     cleaned
         .parse()
-        .map_err(|_| ValueError(format!("`{text}` is not a non-negative integer")))
+        .map_err(|_| ValueError(format!("`{text}` is too large (at most {})", u64::MAX)))
 }
 
 /// Parses a count that must be at least 1 (`--max-fuel`, `--note-calls`).
 pub fn parse_positive_count(text: &str) -> Result<u64, ValueError> {
     match parse_count(text)? {
-        0 => Err(ValueError(format!("`{text}` must be at least 1"))),
+        0 => Err(ValueError(format!(
+            "`{text}` must be at least 1: the value must be a positive integer"
+        ))),
         n => Ok(n),
     }
 }
@@ -519,6 +634,8 @@ mod tests {
             "1..5s",
             "1.s",
             "5 sec",
+            "5 s",
+            "+5s",
             "1e3ms",
             "5h",
             "99999999999999999999s",
@@ -534,7 +651,16 @@ mod tests {
         assert_eq!(parse_size("128MiB").unwrap(), 128 << 20);
         assert_eq!(parse_size("1gib").unwrap(), 1 << 30);
         assert_eq!(parse_size("10B").unwrap(), 10);
-        for bad in ["", "KiB", "-1", "1.5MiB", "1KB", "99999999999999999999GiB"] {
+        for bad in [
+            "",
+            "KiB",
+            "-1",
+            "+1",
+            "64 KiB",
+            "1.5MiB",
+            "1KB",
+            "99999999999999999999GiB",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad:?} must be rejected");
         }
     }
@@ -542,8 +668,14 @@ mod tests {
     #[test]
     fn counts() {
         assert_eq!(parse_count("100_000_000").unwrap(), 100_000_000);
-        assert!(parse_count("-5").is_err());
-        assert!(parse_count("ten").is_err());
+        assert_eq!(parse_count("5").unwrap(), 5);
+        for bad in ["-5", "ten", "+5", "1__0", "_10", "10_", "1 0", "", "0x10"] {
+            assert!(parse_count(bad).is_err(), "{bad:?} must be rejected");
+        }
+        assert!(parse_positive_count("-1")
+            .unwrap_err()
+            .0
+            .contains("must be a positive integer"));
     }
 
     #[test]
@@ -561,6 +693,9 @@ mod tests {
             note_calls = 500
             note_time = "1.5s"
             note_action = "velocity_curve"
+            max_compile_time = "10s"
+            max_check_time = "2min"
+            max_disk = "1MiB"
             "#,
         )
         .unwrap();
@@ -575,6 +710,9 @@ mod tests {
         assert_eq!(b.note_calls, 500);
         assert_eq!(b.note_time, Duration::from_millis(1500));
         assert_eq!(b.note_action.as_deref(), Some("velocity_curve"));
+        assert_eq!(b.max_compile_time, Duration::from_secs(10));
+        assert_eq!(b.check_time(), Duration::from_secs(120));
+        assert_eq!(b.max_disk, 1 << 20);
     }
 
     #[test]
@@ -587,6 +725,9 @@ mod tests {
         assert_eq!(d.note_calls, 10_000);
         assert_eq!(d.note_time, Duration::from_secs(1));
         assert_eq!(d.max_size, None);
+        assert_eq!(d.max_compile_time, Duration::from_secs(30));
+        assert_eq!(d.check_time(), Duration::from_secs(61));
+        assert_eq!(d.max_disk, 64 << 20);
     }
 
     #[test]

@@ -93,8 +93,20 @@ pub fn check(
         } else {
             Some(core_abi::abi::ABI_VERSION)
         };
-        report.exports = info.exports.clone();
-        report.imports = info.imports.clone();
+        // The JSON lists are capped like every list of the report (a module may have 100,000
+        // imports); the `imports` finding counts them all.
+        report.exports = info
+            .exports
+            .iter()
+            .take(MAX_JSON_ENTRIES)
+            .cloned()
+            .collect();
+        report.imports = info
+            .imports
+            .iter()
+            .take(MAX_JSON_ENTRIES)
+            .cloned()
+            .collect();
         report.extend(static_check::check_exports(info));
         report.push(static_check::check_marker(info));
         report.extend(static_check::check_imports(info));
@@ -112,7 +124,10 @@ pub fn check(
                 named: actions,
                 config: config.map(|c| &c.mappings[..]),
             };
-            dynamic_check::run(plugin, info, budgets, sources, &mut report)
+            dynamic_check::run(plugin, info, budgets, sources, &mut report);
+            if plugin.sandboxes_created() > 0 {
+                report.push(disk_finding(plugin, budgets));
+            }
         }
         _ => report.push(Finding::skip(
             "instantiate",
@@ -133,6 +148,32 @@ pub fn check(
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// Most exports and imports listed in the JSON report.
+pub const MAX_JSON_ENTRIES: usize = 1000;
+
+/// `sandbox.disk`: what the plugin wrote to its sandbox directory, against `--max-disk`.
+fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
+    let used = plugin.disk_used();
+    match plugin.disk_exceeded() {
+        Some(over) => Finding::fail(
+            "sandbox.disk",
+            format!(
+                "the sandbox directory reached {} bytes, over the budget of {} (--max-disk); the plugin was stopped",
+                group(over),
+                group(budgets.max_disk)
+            ),
+        ),
+        None => Finding::pass(
+            "sandbox.disk",
+            format!(
+                "at most {} bytes used in the sandbox directory (budget {}, --max-disk)",
+                group(used),
+                group(budgets.max_disk)
+            ),
+        ),
+    }
 }
 
 /// `size` and `size.optimized`.

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::report::Finding;
+use crate::report::{printable, Finding};
+use crate::runner::one_line;
+use crate::static_check::{cap_findings, name_list};
 
 /// The key of the inline table that marks a plugin action in MIDIMon's config.
 pub const PLUGIN_KEY: &str = "Plugin";
@@ -47,14 +49,9 @@ pub struct PluginMappings {
 /// Why a config file could not be used (a usage error, exit code 2).
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read MIDIMon config {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file could not be read (missing, not a regular file, over 16 MiB ...).
+    #[error("cannot read MIDIMon config {0}")]
+    Io(#[from] crate::input::InputError),
     /// The file is not valid TOML.
     #[error("MIDIMon config {} is not valid TOML: {message}", path.display())]
     Toml {
@@ -67,13 +64,10 @@ pub enum ConfigError {
 
 /// Reads and parses a MIDIMon config file.
 pub fn load(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::input::read_text(path, crate::input::FileKind::Config)?;
     text.parse::<toml::Table>().map_err(|e| ConfigError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim().to_string(),
+        message: crate::budget::toml_error(&text, &e),
     })
 }
 
@@ -177,9 +171,6 @@ fn key_segment(key: &str) -> String {
     }
 }
 
-/// Most mappings named one by one in a finding; the rest are counted.
-const LISTED: usize = 8;
-
 /// The `config` checks: `config.midimon` (MIDIMon `f4f371c` cannot load any plugin mapping),
 /// `config.mappings` (every plugin-like mapping can be read) and `config` (every mapping naming
 /// the plugin uses one of its declared actions). `plugin` is the plugin's name and declared
@@ -198,25 +189,25 @@ pub fn check(found: &PluginMappings, plugin: Option<(&str, &[String])>) -> Vec<F
         findings.push(Finding::fail(
             "config.midimon",
             format!(
-                "MIDIMon f4f371c's config parser has no plugin action (its actions are tagged by `type`: Keystroke, Text, Launch, Shell ...), so this config fails to load there: {total} plugin mapping(s), the first at {first}"
+                "MIDIMon f4f371c's config parser has no plugin action (its actions are tagged by `type`: Keystroke, Text, Launch, Shell ...), so this config fails to load there: {total} plugin mapping(s), the first at {}",
+                printable(&one_line(&first))
             ),
         ));
     }
-    for (path, why) in found.unreadable.iter().take(LISTED) {
-        findings.push(Finding::fail(
-            "config.mappings",
-            format!("cannot read the plugin mapping at {path}: {why}"),
-        ));
-    }
-    if found.unreadable.len() > LISTED {
-        findings.push(Finding::fail(
+    let unreadable = found.unreadable.iter().map(|(path, why)| {
+        Finding::fail(
             "config.mappings",
             format!(
-                "... and {} more unreadable plugin mappings",
-                found.unreadable.len() - LISTED
+                "cannot read the plugin mapping at {}: {why}",
+                printable(&one_line(path))
             ),
-        ));
-    }
+        )
+    });
+    findings.extend(cap_findings(
+        unreadable.collect(),
+        "config.mappings",
+        "unreadable plugin mappings",
+    ));
     let id = "config";
     let Some((plugin, actions)) = plugin else {
         findings.push(Finding::skip(
@@ -254,26 +245,22 @@ pub fn check(found: &PluginMappings, plugin: Option<(&str, &[String])>) -> Vec<F
         .iter()
         .filter(|m| !actions.contains(&m.action))
         .collect();
-    for m in wrong.iter().take(LISTED) {
-        findings.push(Finding::fail(
+    let listed = wrong.iter().map(|m| {
+        Finding::fail(
             id,
             format!(
                 "mapping at {} uses action \"{}\", which plugin \"{plugin}\" does not declare (declared: {})",
-                m.path,
-                m.action,
-                actions.join(", ")
+                printable(&one_line(&m.path)),
+                printable(&one_line(&m.action)),
+                name_list(actions)
             ),
-        ));
-    }
-    if wrong.len() > LISTED {
-        findings.push(Finding::fail(
-            id,
-            format!(
-                "... and {} more mappings with undeclared actions",
-                wrong.len() - LISTED
-            ),
-        ));
-    }
+        )
+    });
+    findings.extend(cap_findings(
+        listed.collect(),
+        id,
+        "mappings with an undeclared action",
+    ));
     if wrong.is_empty() {
         findings.push(Finding::pass(
             id,

@@ -269,12 +269,15 @@ impl Failure {
 /// [`Session`]); a quick out-of-fuel under a small `--max-fuel` does not.
 const TRIP_AFTER: Duration = Duration::from_millis(50);
 
-/// Whether a failed call means "calling this plugin again costs too much": it timed out, or it
-/// ran out of fuel (or trapped after a denied growth) after [`TRIP_AFTER`] or more. Repeating
+/// Whether a failed call means "calling this plugin again costs too much": it timed out, spent
+/// the check's time or disk budget, or it ran out of fuel (or trapped after a denied growth)
+/// after [`TRIP_AFTER`] or more. Repeating
 /// such calls would only multiply the time a check takes, so later calls are skipped.
 fn trips(error: &CallError, elapsed: Duration) -> bool {
     match error {
-        CallError::TimedOut { .. } => true,
+        CallError::TimedOut { .. }
+        | CallError::CheckTimeSpent { .. }
+        | CallError::DiskLimit { .. } => true,
         CallError::OutOfFuel { .. } | CallError::MemoryLimit { trapped: true, .. } => {
             elapsed >= TRIP_AFTER
         }
@@ -787,7 +790,11 @@ fn alloc_checks(session: &mut Session<'_>, action_len: usize, report: &mut Repor
                     id,
                     format!("alloc({HUGE_ALLOC}) was refused: its memory growth was denied"),
                 ),
-                Err(e @ (CallError::OutOfFuel { .. } | CallError::TimedOut { .. })) => {
+                Err(
+                    e @ (CallError::OutOfFuel { .. }
+                    | CallError::TimedOut { .. }
+                    | CallError::CheckTimeSpent { .. }),
+                ) => {
                     Finding::fail(id, format!("alloc({HUGE_ALLOC}): {e}"))
                 }
                 Err(e) => Finding::warn(
@@ -972,6 +979,8 @@ fn pointer_check(
         Err(
             e @ (CallError::OutOfFuel { .. }
             | CallError::TimedOut { .. }
+            | CallError::CheckTimeSpent { .. }
+            | CallError::DiskLimit { .. }
             | CallError::MemoryLimit { .. }),
         ) => Finding::fail(id, format!("{call}: {e}")),
         Err(e) => Finding::warn(

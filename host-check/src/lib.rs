@@ -20,14 +20,18 @@
 //! - [`stats`]: latency percentiles;
 //! - [`config`]: cross-checking a MIDIMon `config.toml`;
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
+//! - [`control_flow`]: the static control-flow limits checked before compiling;
+//! - [`disk`]: the disk budget of the sandbox directory;
 //! - [`scratch`]: self-removing temporary directories;
+//! - [`signals`]: removing them on SIGINT/SIGTERM;
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
 //! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
 //! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
 
-#![forbid(unsafe_code)]
+// `unsafe` is denied everywhere but in `signals` (sigwait through libc), which documents it.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bench;
@@ -35,6 +39,8 @@ pub mod budget;
 pub mod check;
 pub mod config;
 pub mod daemon_flow;
+pub mod control_flow;
+pub mod disk;
 pub mod dynamic_check;
 pub mod input;
 pub mod inspect;
@@ -46,6 +52,7 @@ pub mod run;
 pub mod runner;
 pub mod scaffold;
 pub mod scratch;
+pub mod signals;
 pub mod static_check;
 pub mod stats;
 pub mod wasi;

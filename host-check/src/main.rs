@@ -119,15 +119,26 @@ struct LimitArgs {
     #[arg(long, value_name = "FILE")]
     budget: Option<PathBuf>,
     /// Fuel per call, refilled before instantiation and before every call [default: 100000000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_hyphen_values = true)]
     max_fuel: Option<u64>,
     /// Wall time per call, e.g. 5s, 250ms, 1.5s, 100us [default: 5s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
     timeout: Option<Duration>,
     /// Largest linear memory, inclusive, in bytes or with a KiB/MiB/GiB suffix
     /// [default: 128MiB].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
     max_memory: Option<u64>,
+    /// Wall time the compilation may take [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
+    max_compile_time: Option<Duration>,
+    /// Wall time all plugin calls of one check may take together [default: 12 x --timeout
+    /// + --note-time].
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
+    max_check_time: Option<Duration>,
+    /// Bytes a plugin with the filesystem capability may write to its sandbox directory
+    /// [default: 64MiB].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
+    max_disk: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -144,29 +155,29 @@ struct CheckArgs {
     limits: LimitArgs,
     /// Fail when the module is larger than this, in bytes or with a KiB/MiB suffix
     /// [default: no limit].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
     max_size: Option<u64>,
     /// Fail when the module is larger than this after `wasm-opt -Oz` (needs binaryen's
     /// wasm-opt in PATH) [default: not checked].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
     max_size_optimized: Option<u64>,
     /// Fail when one note-on `execute` uses more fuel than this [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_count)]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
     note_fuel: Option<u64>,
     /// Fail when one note-on `execute_postcard` uses more fuel than this (only when exported)
     /// [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_count)]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
     postcard_fuel: Option<u64>,
     /// Fail when the p99 latency of note-on `execute` exceeds this, e.g. 50us
     /// [default: no limit].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     note_p99: Option<Duration>,
     /// Note-on calls of the note-path measurement, at most [default: 10000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_hyphen_values = true)]
     note_calls: Option<u64>,
     /// Wall time of the note-path measurement, at most: a slow plugin is measured on fewer
     /// calls rather than waited on [default: 1s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
     note_time: Option<Duration>,
     /// The action the note path measures [default: the first declared action].
     #[arg(long, value_name = "ACTION")]
@@ -228,8 +239,9 @@ struct BenchArgs {
     /// Print one JSON object (schema in host-check/README.md) instead of the table.
     #[arg(long)]
     json: bool,
-    /// Timed calls per plugin and path, interleaved in rounds of 100 [default: 20000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
+    /// Timed calls per plugin and path, interleaved in rounds of 100 [default: 20000, at most
+    /// 1000000].
+    #[arg(long, value_name = "N", value_parser = parse_bench_calls, allow_hyphen_values = true)]
     calls: Option<u64>,
     /// The action every request names [default: my_action].
     #[arg(long, value_name = "ACTION")]
@@ -238,7 +250,21 @@ struct BenchArgs {
     limits: LimitArgs,
 }
 
+/// `--calls`: a positive count of at most [`bench::MAX_CALLS`].
+fn parse_bench_calls(text: &str) -> Result<u64, host_check::budget::ValueError> {
+    let calls = parse_positive_count(text)?;
+    if calls > bench::MAX_CALLS {
+        return Err(host_check::budget::ValueError(format!(
+            "`{text}` is too many: at most {} calls per plugin and path (each sample is kept)",
+            bench::MAX_CALLS
+        )));
+    }
+    Ok(calls)
+}
+
 fn main() -> ExitCode {
+    // First, before any thread exists: scratch directories are removed on SIGINT/SIGTERM.
+    host_check::signals::install();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => cmd_check(args),
@@ -273,6 +299,9 @@ fn budgets(limits: &LimitArgs, mut overrides: BudgetOverrides) -> Result<Budgets
     overrides.max_fuel = limits.max_fuel;
     overrides.timeout = limits.timeout;
     overrides.max_memory = limits.max_memory;
+    overrides.max_compile_time = limits.max_compile_time;
+    overrides.max_check_time = limits.max_check_time;
+    overrides.max_disk = limits.max_disk;
     budgets.apply(&overrides);
     Ok(budgets)
 }
@@ -281,7 +310,16 @@ fn read_plugin(path: &Path) -> Result<Vec<u8>, u8> {
     input::read_file(path).map_err(usage_error)
 }
 
+/// Checks that the temporary directory can hold scratch directories: an unusable TMPDIR is an
+/// environment error (exit 2), not a plugin failure.
+fn scratch_usable() -> Result<(), u8> {
+    host_check::scratch::ensure_usable().map_err(usage_error)
+}
+
 fn cmd_check(args: CheckArgs) -> u8 {
+    if let Err(code) = scratch_usable() {
+        return code;
+    }
     let overrides = BudgetOverrides {
         max_size: args.max_size,
         max_size_optimized: args.max_size_optimized,
@@ -344,6 +382,9 @@ fn cmd_inspect(args: &InspectArgs) -> u8 {
 }
 
 fn cmd_run(args: RunArgs) -> u8 {
+    if let Err(code) = scratch_usable() {
+        return code;
+    }
     let budgets = match budgets(&args.limits, BudgetOverrides::default()) {
         Ok(b) => b,
         Err(code) => return code,
@@ -353,7 +394,7 @@ fn cmd_run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     let body = match &args.request {
-        Some(path) => match input::read_file(path) {
+        Some(path) => match input::read_kind(path, input::FileKind::Request) {
             Ok(bytes) => Some(bytes),
             Err(e) => return usage_error(e),
         },

@@ -112,5 +112,7 @@ pub fn optimize(wasm: &[u8]) -> Result<Vec<u8>, OptimizeError> {
             stderr: stderr.join(" / "),
         });
     }
-    Ok(std::fs::read(&output)?)
+    // Bounded like every file host-check reads (a misbehaving wasm-opt cannot blow memory up).
+    crate::input::read_file(&output)
+        .map_err(|e| OptimizeError::Io(std::io::Error::other(e.to_string())))
 }

@@ -10,7 +10,18 @@
 //!   what it took from the store;
 //! - **wall time**: epoch interruption. A ticker thread bumps the engine's epoch every
 //!   [`EPOCH_TICK`] while a [`Plugin`] or one of its instances lives; a call's deadline is
-//!   `timeout / EPOCH_TICK` ticks (rounded up);
+//!   `timeout / EPOCH_TICK` ticks (rounded up). Epochs only interrupt wasm code, not a host
+//!   function (a WASI `random_get` of 64 MiB takes seconds for a few fuel), so the elapsed
+//!   time is also compared with the timeout after every call: a call that returns late is
+//!   timed out too. All calls of one [`Plugin`] share a total budget,
+//!   [`Limits::max_check_time`]: the epoch deadline is never later than its end, and once it
+//!   is spent every call is refused with [`CallError::CheckTimeSpent`];
+//! - **compile time**: [`Plugin::load`] first checks the control-flow limits of
+//!   [`crate::control_flow`] (compiling is quadratic in them), then compiles on a worker thread
+//!   and gives up after [`Limits::max_compile_time`] (the thread is abandoned; the process
+//!   exits without waiting for it);
+//! - **disk**: the sandbox directory is measured while an instance runs and after every call,
+//!   against [`Limits::max_disk`] (see [`crate::disk`]);
 //! - **memory**: a [`ResourceLimiter`] that allows one instance with one memory of at most
 //!   [`Limits::max_memory`] bytes (inclusive) and at most [`MAX_TABLES`] tables of
 //!   [`MAX_TABLE_ELEMENTS`] elements. A denied `memory.grow` returns -1 to the plugin (no trap),
@@ -32,6 +43,7 @@
 //! The hot path ([`PluginInstance::request`]) resolves its typed functions once per instance and
 //! does not allocate on the host side, so that the benchmark measures the plugin, not us.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -50,6 +62,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{Deterministic, FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::budget::{format_duration, Budgets};
+use crate::disk::{DiskQuota, DiskWatcher};
 use crate::scratch::ScratchDir;
 use crate::wasi;
 
@@ -80,7 +93,7 @@ pub const SANDBOX_GUEST_PATH: &str = ".";
 /// WASI errno `notsup`, returned by the `poll_oneoff` stub.
 const ERRNO_NOTSUP: i32 = 58;
 
-/// The per-call limits of a runner.
+/// The limits of a runner: per call, per compilation and per [`Plugin`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel per call (and for instantiation).
@@ -89,6 +102,13 @@ pub struct Limits {
     pub timeout: Duration,
     /// Largest linear memory, in bytes, inclusive.
     pub max_memory: u64,
+    /// Wall time the compilation may take.
+    pub max_compile_time: Duration,
+    /// Wall time all calls of one [`Plugin`] (one `check`) may take together, counted from
+    /// the end of its compilation.
+    pub max_check_time: Duration,
+    /// Bytes the plugin may write to its sandbox directory, all instances together.
+    pub max_disk: u64,
 }
 
 impl Limits {
@@ -106,6 +126,9 @@ impl From<&Budgets> for Limits {
             max_fuel: b.max_fuel,
             timeout: b.timeout,
             max_memory: b.max_memory,
+            max_compile_time: b.max_compile_time,
+            max_check_time: b.check_time(),
+            max_disk: b.max_disk,
         }
     }
 }
@@ -153,6 +176,15 @@ pub enum LoadError {
     /// wasmtime could not compile the module.
     #[error("wasmtime cannot compile the module: {0}")]
     Compile(String),
+    /// A function's control flow is over the static limits of [`crate::control_flow`].
+    #[error("not compiled: {0}")]
+    ControlFlow(String),
+    /// The compilation took longer than [`Limits::max_compile_time`].
+    #[error("compilation did not finish within {} (--max-compile-time); the module is too large or too complex to check", format_duration(*budget))]
+    CompileTimedOut {
+        /// The budget.
+        budget: Duration,
+    },
 }
 
 /// Why a plugin call (or instantiation) did not return normally.
@@ -169,6 +201,23 @@ pub enum CallError {
     TimedOut {
         /// The per-call timeout.
         timeout: Duration,
+    },
+    /// The calls of this plugin used up the whole wall-time budget of one check.
+    #[error("check time spent: the plugin's calls used the whole budget of {} for one check (--max-check-time)", format_duration(*budget))]
+    CheckTimeSpent {
+        /// [`Limits::max_check_time`].
+        budget: Duration,
+    },
+    /// The sandbox directory grew past the disk budget; the call was interrupted (or had
+    /// returned) and later calls are refused.
+    #[error(
+        "disk limit: the sandbox directory reached {used} bytes (limit {limit} bytes, --max-disk)"
+    )]
+    DiskLimit {
+        /// The usage measured, in bytes (see [`crate::disk::usage`]).
+        used: u64,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// A memory growth was denied during the call (the call may have returned or trapped).
     #[error(
@@ -276,6 +325,7 @@ impl CallError {
         !matches!(
             self,
             CallError::MemoryLimit { trapped: false, .. }
+                | CallError::DiskLimit { .. }
                 | CallError::MissingExport { .. }
                 | CallError::NullPointer { .. }
                 | CallError::OutOfBounds { .. }
@@ -446,6 +496,14 @@ pub struct Plugin {
     limits: Limits,
     ticker: Arc<Ticker>,
     imports_wasi: bool,
+    /// End of the [`Limits::max_check_time`] budget (`None`: too far to represent).
+    check_deadline: Option<Instant>,
+    /// The largest sandbox usage measured, all instances.
+    disk_used: Arc<AtomicU64>,
+    /// The usage that passed the disk budget (0: not passed).
+    disk_over: Arc<AtomicU64>,
+    /// Sandbox directories created for instances.
+    sandboxes: AtomicU64,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -491,12 +549,14 @@ pub fn engine_config() -> Config {
 }
 
 impl Plugin {
-    /// Compiles a module (validating it) under the given per-call limits.
+    /// Compiles a module (validating it) under the given limits: the control-flow limits are
+    /// checked first, then the compilation runs on a worker thread for at most
+    /// [`Limits::max_compile_time`].
     pub fn load(wasm: &[u8], limits: Limits) -> Result<Plugin, LoadError> {
+        crate::control_flow::check(wasm).map_err(|e| LoadError::ControlFlow(e.to_string()))?;
         let engine =
             Engine::new(&engine_config()).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        let module =
-            Module::new(&engine, wasm).map_err(|e| LoadError::Compile(format!("{e:#}")))?;
+        let module = compile(&engine, wasm, limits.max_compile_time)?;
         let imports_wasi = module.imports().any(|i| i.module() == wasi::WASI_MODULE);
         let ticker = Arc::new(Ticker::start(engine.clone()));
         if !ticker.is_running() {
@@ -511,7 +571,26 @@ impl Plugin {
             limits,
             ticker,
             imports_wasi,
+            check_deadline: Instant::now().checked_add(limits.max_check_time),
+            disk_used: Arc::new(AtomicU64::new(0)),
+            disk_over: Arc::new(AtomicU64::new(0)),
+            sandboxes: AtomicU64::new(0),
         })
+    }
+
+    /// The largest disk usage of a sandbox directory measured so far (see [`crate::disk`]).
+    pub fn disk_used(&self) -> u64 {
+        self.disk_used.load(Ordering::Relaxed)
+    }
+
+    /// The usage that passed the disk budget, if it was passed.
+    pub fn disk_exceeded(&self) -> Option<u64> {
+        Some(self.disk_over.load(Ordering::Relaxed)).filter(|&r| r > 0)
+    }
+
+    /// How many instances were given a sandbox directory.
+    pub fn sandboxes_created(&self) -> u64 {
+        self.sandboxes.load(Ordering::Relaxed)
     }
 
     /// The per-call limits.
@@ -562,7 +641,7 @@ impl Plugin {
             .insecure_random_seed(0x5eed_0003);
         let sandbox = if grants.wasi && grants.filesystem {
             let dir = ScratchDir::new("sandbox").map_err(|e| CallError::Host {
-                message: format!("cannot create the sandbox directory: {e}"),
+                message: one_line(&format!("cannot create the sandbox directory: {e}")),
             })?;
             builder
                 .preopened_dir(dir.path(), SANDBOX_GUEST_PATH, FsPerms::ReadWrite)
@@ -576,35 +655,61 @@ impl Plugin {
         let state = HostState {
             limiter: MemoryLimiter::new(self.limits.max_memory),
             wasi: builder.build_p1(),
+            disk: sandbox.as_ref().map(|dir| {
+                DiskQuota::new(
+                    dir.path(),
+                    self.limits.max_disk,
+                    Arc::clone(&self.disk_used),
+                    Arc::clone(&self.disk_over),
+                )
+            }),
+        };
+        // Past any epoch deadline a call of this plugin can have.
+        let interrupt_ticks = self.limits.deadline_ticks().saturating_add(1);
+        let disk_watcher = match &state.disk {
+            Some(quota) => {
+                self.sandboxes.fetch_add(1, Ordering::Relaxed);
+                let watcher = quota.watch(self.engine.clone(), interrupt_ticks);
+                if !watcher.is_running() {
+                    return Err(CallError::Host {
+                        message: "cannot start the sandbox disk watcher thread".to_string(),
+                    });
+                }
+                Some(watcher)
+            }
+            None => None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         let linker = self.linker(grants)?;
 
-        store.set_fuel(self.limits.max_fuel).map_err(host_error)?;
-        store.set_epoch_deadline(self.limits.deadline_ticks());
+        arm(&mut store, self.limits, self.check_deadline, true)?;
         let started = Instant::now();
         let result = linker.instantiate(&mut store, &self.module);
         let elapsed = started.elapsed();
         let fuel = used_fuel(&store, self.limits.max_fuel);
-        let denied = store.data_mut().limiter.denied.take();
-        let instance = match result {
-            Ok(instance) => instance,
-            Err(e) => {
-                return Err(match classify(&e, self.limits, denied) {
-                    CallError::Host { message } => CallError::Instantiate { message },
-                    other => other,
-                })
+        // Instantiation errors that are not the start function's trap (an import that cannot
+        // be linked, a table over the limit) are wasmtime's messages, not traps.
+        let result = result.map_err(|e| {
+            if e.downcast_ref::<Trap>().is_some()
+                || e.downcast_ref::<I32Exit>().is_some()
+                || e.downcast_ref::<UnresolvedImport>().is_some()
+                || e.chain()
+                    .any(|c| c.to_string().starts_with(BACKTRACE_CONTEXT))
+                || store.data().limiter.denied.is_some()
+            {
+                e
+            } else {
+                wasmtime::Error::new(InstantiateError(error_message(&e)))
             }
-        };
-        if let Some(requested) = denied {
-            // A start function whose growth was denied but which returned anyway.
-            return Err(CallError::MemoryLimit {
-                requested,
-                limit: self.limits.max_memory,
-                trapped: false,
-            });
-        }
+        });
+        let instance = settle(
+            &mut store,
+            result,
+            elapsed,
+            self.limits,
+            self.check_deadline,
+        )?;
         let memory = instance.get_memory(&mut store, abi::EXPORT_MEMORY);
         let init = instance
             .get_typed_func::<(), i64>(&mut store, abi::EXPORT_INIT)
@@ -630,12 +735,13 @@ impl Plugin {
             alloc,
             dealloc,
             limits: self.limits,
-            deadline_ticks: self.limits.deadline_ticks(),
             fuel_mode,
+            check_deadline: self.check_deadline,
             discarded: false,
             stdout,
             stderr,
             instantiation: CallStats { fuel, elapsed },
+            _disk_watcher: disk_watcher,
             _sandbox: sandbox,
             _ticker: Arc::clone(&self.ticker),
         })
@@ -683,6 +789,35 @@ impl Plugin {
     }
 }
 
+/// Stack of the compile thread: as large as a main thread's, so that compiling is not more
+/// limited on the worker than it would be inline.
+const COMPILE_STACK: usize = 8 * 1024 * 1024;
+
+/// Compiles `wasm` on a worker thread and waits at most `budget` for it. On timeout the thread
+/// is abandoned (it holds its own copy of the bytes and of the engine) and finishes, or dies
+/// with the process, in the background.
+fn compile(engine: &Engine, wasm: &[u8], budget: Duration) -> Result<Module, LoadError> {
+    let (send, receive) = mpsc::sync_channel(1);
+    let engine = engine.clone();
+    let bytes = wasm.to_vec();
+    std::thread::Builder::new()
+        .name("host-check-compile".to_string())
+        .stack_size(COMPILE_STACK)
+        .spawn(move || {
+            let result = Module::new(&engine, &bytes)
+                .map_err(|e| LoadError::Compile(one_line(&format!("{e:#}"))));
+            let _ = send.send(result);
+        })
+        .map_err(|e| LoadError::Engine(format!("cannot start the compile thread: {e}")))?;
+    match receive.recv_timeout(budget) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => Err(LoadError::CompileTimedOut { budget }),
+        Err(RecvTimeoutError::Disconnected) => Err(LoadError::Compile(
+            "the compiler stopped without a result".to_string(),
+        )),
+    }
+}
+
 /// Length of the cycle of the WASI random sources.
 const RANDOM_CYCLE: usize = 4096;
 
@@ -722,10 +857,16 @@ struct UnresolvedImport {
     name: String,
 }
 
-/// Per-store state: the memory limiter and the WASI context.
+/// An instantiation failure that is not a trap, recognised by [`classify`].
+#[derive(Debug, Error)]
+#[error("{0}")]
+struct InstantiateError(String);
+
+/// Per-store state: the memory limiter, the WASI context and the disk quota.
 struct HostState {
     limiter: MemoryLimiter,
     wasi: WasiP1Ctx,
+    disk: Option<DiskQuota>,
 }
 
 /// Enforces the memory and table bounds and records the memory high-water mark.
@@ -792,7 +933,131 @@ impl ResourceLimiter for MemoryLimiter {
 /// A host-side error that is not the plugin's fault.
 fn host_error(e: wasmtime::Error) -> CallError {
     CallError::Host {
-        message: format!("{e:#}"),
+        message: one_line(&format!("{e:#}")),
+    }
+}
+
+/// Longest message kept from an error chain: failures are one line of a report.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// An error text on one line: line breaks and runs of spaces become one space, and the text is
+/// cut after [`MAX_MESSAGE_CHARS`] characters.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() > MAX_MESSAGE_CHARS {
+            let cut: String = out.chars().take(MAX_MESSAGE_CHARS).collect();
+            return format!("{cut}...");
+        }
+    }
+    out
+}
+
+/// What wasmtime's backtrace context starts with; it is dropped from one-line messages.
+const BACKTRACE_CONTEXT: &str = "error while executing at wasm backtrace";
+
+/// An error's chain of messages without the wasm backtrace wasmtime attaches, on one line.
+fn error_message(error: &wasmtime::Error) -> String {
+    let parts: Vec<String> = error
+        .chain()
+        .map(ToString::to_string)
+        .filter(|text| !text.starts_with(BACKTRACE_CONTEXT))
+        .collect();
+    one_line(&parts.join(": "))
+}
+
+/// Ticks of [`EPOCH_TICK`] in `d`, rounded up, at least one.
+fn ticks(d: Duration) -> u64 {
+    let tick = EPOCH_TICK.as_nanos().max(1);
+    u64::try_from(d.as_nanos().div_ceil(tick))
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// Arms the store for one call: a full fuel budget when `refuel` (an instance with one budget
+/// for its whole life keeps what is left), and an epoch deadline at the per-call timeout or at
+/// the end of the check-time budget, whichever comes first. A spent check-time budget refuses
+/// the call.
+fn arm(
+    store: &mut Store<HostState>,
+    limits: Limits,
+    check_deadline: Option<Instant>,
+    refuel: bool,
+) -> Result<(), CallError> {
+    if refuel {
+        store.set_fuel(limits.max_fuel).map_err(host_error)?;
+    }
+    let mut deadline = limits.deadline_ticks();
+    if let Some(end) = check_deadline {
+        let remaining = end.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(CallError::CheckTimeSpent {
+                budget: limits.max_check_time,
+            });
+        }
+        deadline = deadline.min(ticks(remaining));
+    }
+    if let Some(used) = store.data().disk.as_ref().and_then(DiskQuota::exceeded) {
+        return Err(CallError::DiskLimit {
+            used,
+            limit: limits.max_disk,
+        });
+    }
+    store.set_epoch_deadline(deadline);
+    store.data_mut().limiter.denied = None;
+    Ok(())
+}
+
+/// Classifies the outcome of a call that took `elapsed`: a denied memory growth or disk write
+/// first (the root cause of what followed), then an interrupt (the call's timeout, or the
+/// check's budget once it is spent), and a call that returned after its timeout is timed out
+/// too: epochs cannot interrupt a host function.
+fn settle<R>(
+    store: &mut Store<HostState>,
+    result: wasmtime::Result<R>,
+    elapsed: Duration,
+    limits: Limits,
+    check_deadline: Option<Instant>,
+) -> Result<R, CallError> {
+    let denied = store.data_mut().limiter.denied.take();
+    // Measured again after the call: a write just before returning is seen at once.
+    let disk_over = store.data().disk.as_ref().and_then(DiskQuota::measure);
+    // The check's budget is named only when it, not the call's own timeout, ran out.
+    let spent = elapsed < limits.timeout && check_deadline.is_some_and(|end| Instant::now() >= end);
+    let timed_out = || {
+        if spent {
+            CallError::CheckTimeSpent {
+                budget: limits.max_check_time,
+            }
+        } else {
+            CallError::TimedOut {
+                timeout: limits.timeout,
+            }
+        }
+    };
+    if let Some(used) = disk_over {
+        // The watcher's interrupt, or whatever the plugin did once the disk was full.
+        return Err(CallError::DiskLimit {
+            used,
+            limit: limits.max_disk,
+        });
+    }
+    match result {
+        Err(e) => Err(match classify(&e, limits, denied) {
+            CallError::TimedOut { .. } => timed_out(),
+            other => other,
+        }),
+        Ok(_) if denied.is_some() => Err(CallError::MemoryLimit {
+            requested: denied.unwrap_or(0),
+            limit: limits.max_memory,
+            trapped: false,
+        }),
+        Ok(_) if elapsed > limits.timeout => Err(timed_out()),
+        Ok(value) => Ok(value),
     }
 }
 
@@ -833,8 +1098,16 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
             name: import.name.clone(),
         };
     }
-    CallError::Host {
-        message: format!("{error:#}"),
+    if let Some(failed) = error.downcast_ref::<InstantiateError>() {
+        return CallError::Instantiate {
+            message: failed.0.clone(),
+        };
+    }
+    // Any other error of a call comes from a host function the plugin called, i.e. a WASI
+    // function that wasmtime-wasi turned into a trap (e.g. `random_get` over its 64 MiB
+    // limit): the plugin's trap, not a fault of the host.
+    CallError::Trap {
+        message: format!("a WASI call trapped: {}", error_message(error)),
     }
 }
 
@@ -845,37 +1118,26 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
 fn timed_call<P: WasmParams, R: WasmResults>(
     store: &mut Store<HostState>,
     limits: Limits,
-    deadline_ticks: u64,
+    check_deadline: Option<Instant>,
     fuel_mode: FuelMode,
     func: &TypedFunc<P, R>,
     params: P,
     timed: bool,
 ) -> (Result<R, CallError>, CallStats) {
-    if fuel_mode == FuelMode::PerCall {
-        if let Err(e) = store.set_fuel(limits.max_fuel) {
-            return (Err(host_error(e)), CallStats::default());
-        }
+    if let Err(e) = arm(store, limits, check_deadline, fuel_mode == FuelMode::PerCall) {
+        return (Err(e), CallStats::default());
     }
     let fuel_before = store.get_fuel().unwrap_or(0);
-    store.set_epoch_deadline(deadline_ticks);
-    store.data_mut().limiter.denied = None;
-    let started = timed.then(Instant::now);
+    // The clock is read around every call (two reads, ~50 ns): time spent in host functions
+    // cannot be interrupted and is only seen this way.
+    let started = Instant::now();
     let result = func.call(&mut *store, params);
-    let elapsed = started.map_or(Duration::ZERO, |s| s.elapsed());
+    let elapsed = started.elapsed();
     let stats = CallStats {
         fuel: used_fuel(store, fuel_before),
-        elapsed,
+        elapsed: if timed { elapsed } else { Duration::ZERO },
     };
-    let denied = store.data_mut().limiter.denied.take();
-    let result = match (result, denied) {
-        (Ok(value), None) => Ok(value),
-        (Ok(_), Some(requested)) => Err(CallError::MemoryLimit {
-            requested,
-            limit: limits.max_memory,
-            trapped: false,
-        }),
-        (Err(e), denied) => Err(classify(&e, limits, denied)),
-    };
+    let result = settle(store, result, elapsed, limits, check_deadline);
     (result, stats)
 }
 
@@ -889,13 +1151,15 @@ pub struct PluginInstance {
     alloc: Option<TypedFunc<i32, i32>>,
     dealloc: Option<TypedFunc<(i32, i32), ()>>,
     limits: Limits,
-    deadline_ticks: u64,
+    check_deadline: Option<Instant>,
     fuel_mode: FuelMode,
     discarded: bool,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     instantiation: CallStats,
-    // Dropped with the instance: the sandbox directory is removed, the ticker may stop.
+    // Dropped with the instance, in this order: the disk watcher stops, the sandbox directory
+    // is removed, the ticker may stop.
+    _disk_watcher: Option<DiskWatcher>,
     _sandbox: Option<ScratchDir>,
     _ticker: Arc<Ticker>,
 }
@@ -922,7 +1186,7 @@ macro_rules! call_export {
             let (result, stats) = timed_call(
                 &mut $self.store,
                 $self.limits,
-                $self.deadline_ticks,
+                $self.check_deadline,
                 $self.fuel_mode,
                 func,
                 $params,
@@ -1182,6 +1446,9 @@ mod tests {
             max_fuel: 1_000_000,
             timeout: Duration::from_millis(200),
             max_memory: 2 * 65536,
+            max_compile_time: Duration::from_secs(60),
+            max_check_time: Duration::from_secs(60),
+            max_disk: 1 << 20,
         }
     }
 

@@ -680,11 +680,53 @@ pub fn valid_wasi_import(import: &ImportInfo) -> Option<&'static wasi::WasiFunct
     (import.signature.as_ref() == Some(&Signature::of_wasi(f))).then_some(f)
 }
 
-/// `imports`: only WASI preview 1 functions that exist, with their real signatures.
+/// Most problems of one kind listed one by one; the rest are counted in one more line, so that
+/// a module with 100,000 bad imports yields a report of a few lines, not megabytes.
+pub const MAX_LISTED: usize = 10;
+
+/// Most names listed in one line (e.g. the imported WASI functions).
+pub const MAX_NAMES: usize = 20;
+
+/// `findings` cut to [`MAX_LISTED`], plus one line counting the rest (`what` names them, e.g.
+/// "imports with a problem").
+pub fn cap_findings(mut findings: Vec<Finding>, id: &str, what: &str) -> Vec<Finding> {
+    if findings.len() > MAX_LISTED {
+        let more = findings.len() - MAX_LISTED;
+        findings.truncate(MAX_LISTED);
+        findings.push(Finding::fail(
+            id,
+            format!(
+                "... and {} more {what} (only the first {MAX_LISTED} are listed)",
+                crate::report::group(more as u64)
+            ),
+        ));
+    }
+    findings
+}
+
+/// Names joined with ", ", at most [`MAX_NAMES`] of them, then "... and N more".
+pub fn name_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_NAMES).map(AsRef::as_ref).collect();
+    let mut text = shown.join(", ");
+    if names.len() > MAX_NAMES {
+        text.push_str(&format!(
+            " ... and {} more",
+            crate::report::group((names.len() - MAX_NAMES) as u64)
+        ));
+    }
+    text
+}
+
+/// `imports`: only WASI preview 1 functions that exist, with their real signatures. The same
+/// import repeated is checked (and reported) once.
 pub fn check_imports(info: &ModuleInfo) -> Vec<Finding> {
     let id = "imports";
     let mut findings = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for import in &info.imports {
+        if !seen.insert((&import.module, &import.name, &import.ty)) {
+            continue;
+        }
         let what = format!("{}::{}", import.module, import.name);
         if import.kind != ExternKind::Func {
             findings.push(Finding::fail(
@@ -727,16 +769,26 @@ pub fn check_imports(info: &ModuleInfo) -> Vec<Finding> {
         }
     }
     if findings.is_empty() {
-        let detail = match info.imports.len() {
-            0 => "no imports".to_string(),
-            n => {
-                let names: Vec<&str> = info.imports.iter().map(|i| i.name.as_str()).collect();
-                format!("{n} WASI function(s): {}", names.join(", "))
+        let mut names: Vec<&str> = Vec::new();
+        let mut unique = std::collections::HashSet::new();
+        for import in &info.imports {
+            if unique.insert(import.name.as_str()) {
+                names.push(import.name.as_str());
             }
+        }
+        let detail = match (info.imports.len(), names.len()) {
+            (0, _) => "no imports".to_string(),
+            (n, u) if n == u => format!("{n} WASI function(s): {}", name_list(&names)),
+            (n, u) => format!(
+                "{} WASI imports of {u} function{}: {}",
+                crate::report::group(n as u64),
+                if u == 1 { "" } else { "s" },
+                name_list(&names)
+            ),
         };
         findings.push(Finding::pass(id, detail));
     }
-    findings
+    cap_findings(findings, id, "imports with a problem")
 }
 
 /// `imports.capabilities`: capability-gated WASI functions only with the declared capability.
@@ -745,10 +797,14 @@ pub fn check_capabilities(info: &ModuleInfo, declared: CapabilitySet) -> Vec<Fin
     let mut findings = Vec::new();
     let mut used_filesystem = false;
     let mut used_network = false;
+    let mut seen = std::collections::HashSet::new();
     for import in &info.imports {
         let Some(f) = valid_wasi_import(import) else {
             continue;
         };
+        if !seen.insert(f.name) {
+            continue;
+        }
         let allowed = match f.class {
             WasiClass::Basic => true,
             WasiClass::Filesystem => {
