@@ -1124,7 +1124,12 @@ fn timed_call<P: WasmParams, R: WasmResults>(
     params: P,
     timed: bool,
 ) -> (Result<R, CallError>, CallStats) {
-    if let Err(e) = arm(store, limits, check_deadline, fuel_mode == FuelMode::PerCall) {
+    if let Err(e) = arm(
+        store,
+        limits,
+        check_deadline,
+        fuel_mode == FuelMode::PerCall,
+    ) {
         return (Err(e), CallStats::default());
     }
     let fuel_before = store.get_fuel().unwrap_or(0);

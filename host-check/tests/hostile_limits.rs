@@ -20,7 +20,7 @@ fn with_execute(body: &str) -> Fixture {
 /// The good fixture with WASI imports and a metadata `capabilities` list.
 fn wasi_fixture(imports: &str, capabilities: &str, memory: &str, execute: &str) -> Fixture {
     let metadata = format!(
-        r#"{{"name":"good","version":"1.0.0","description":"a WAT fixture","author":"tests","actions":["my_action","other"],"capabilities":[{capabilities}]}}"#
+        r#"{{"name":"good","version":"1.0.0","description":"a WAT fixture","author":"tests","license":"MIT","type":"action","actions":["my_action","other"],"capabilities":[{capabilities}]}}"#
     );
     Fixture {
         imports: imports.to_string(),
@@ -308,10 +308,11 @@ fn sandbox_writes_are_bounded_by_the_disk_budget() {
     let wasm = wat::parse_str(&wat).expect("valid WAT");
     let out = check_bytes(&wasm, &["--max-disk", "1MiB"]);
     out.assert_code(1);
-    let line = out.assert_fails("FAIL actions.my_action.note_on:");
+    // MIDIMon's flow runs first; the disk budget is host-check's own (MIDIMon sets none).
+    let line = out.assert_fails("FAIL daemon.my_action:");
     assert!(
         line.starts_with(
-            "FAIL actions.my_action.note_on: execute: disk limit: the sandbox directory reached "
+            "FAIL daemon.my_action: MIDIMon's execute fails on {velocity 100, mode null}: execute: disk limit: the sandbox directory reached "
         ),
         "{line}"
     );
