@@ -11,7 +11,7 @@
 //! feature, [`Dlmalloc`] for plugins that free memory in any order.
 
 use crate::error::{result_code, ErrorCode};
-use crate::request::{parse_request, Request};
+use crate::request::{parse_request_in, Request};
 
 /// A plugin's request handler.
 pub type Handler = fn(&Request<'_>) -> Result<(), ErrorCode>;
@@ -37,20 +37,15 @@ pub trait GuestAllocator {
 /// the handler. Returns the code `execute` returns. Portable, so native tests and firmware use
 /// the same path as the wasm export.
 pub fn handle_json(body: &[u8], actions: &[&str], handler: Handler) -> i32 {
-    result_code(parse_request(body).and_then(|request| dispatch(&request, actions, handler)))
+    // The parser matches the action against `actions` as it reads it: an undeclared action is
+    // `UnknownAction` once the body is known to be valid, with no second pass over the names.
+    result_code(parse_request_in(body, actions).and_then(|(_, request)| handler(&request)))
 }
 
 /// Runs a postcard request (see [`crate::binary`]) that is already in a slice.
 pub fn handle_binary(body: &[u8], actions: &[&'static str], handler: Handler) -> i32 {
-    let request = crate::binary::decode(body).and_then(|binary| binary.resolve(actions));
-    result_code(request.and_then(|request| handler(&request)))
-}
-
-fn dispatch(request: &Request<'_>, actions: &[&str], handler: Handler) -> Result<(), ErrorCode> {
-    if !actions.iter().any(|action| request.action.eq_str(action)) {
-        return Err(ErrorCode::UnknownAction);
-    }
-    handler(request)
+    let request = crate::binary::decode_in(body, actions);
+    result_code(request.and_then(|(_, request)| handler(&request)))
 }
 
 #[cfg(target_arch = "wasm32")]
