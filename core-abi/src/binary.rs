@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
+use crate::json::load_u64;
 use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 use crate::text::Text;
 
@@ -211,6 +212,27 @@ fn varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
 /// [`varint`] of any length.
 #[inline(never)]
 fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+    // Up to eight bytes from one load: the first byte without its high bit ends the varint,
+    // and the 7-bit groups are gathered with shifts and masks. A 32-bit varint of five bytes
+    // may carry only four bits in the last; a 64-bit one of nine or ten takes the loop.
+    if let Some(word) = load_u64(bytes, *pos) {
+        let last = (!word & 0x8080_8080_8080_8080).trailing_zeros() / 8;
+        let len = last + 1;
+        if len <= 8 && (bits == 64 || len < 5 || (len == 5 && word >> 36 & 0x0F == 0)) {
+            // Each group moves down by one bit per byte before it; the groups past the end
+            // are masked off.
+            let groups = (word & 0x7F)
+                | (word >> 1 & 0x7F << 7)
+                | (word >> 2 & 0x7F << 14)
+                | (word >> 3 & 0x7F << 21)
+                | (word >> 4 & 0x7F << 28)
+                | (word >> 5 & 0x7F << 35)
+                | (word >> 6 & 0x7F << 42)
+                | (word >> 7 & 0x7F << 49);
+            *pos += len as usize;
+            return Some(groups & ((1 << (7 * len)) - 1));
+        }
+    }
     let mut value: u64 = 0;
     let mut shift = 0;
     let mut at = *pos;
@@ -252,7 +274,13 @@ pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
     let mut pos = 0;
     let len = varint(bytes, &mut pos, 32)? as usize;
     let text = bytes.get(pos..pos.checked_add(len)?)?;
-    if !crate::utf8::is_utf8(text) {
+    // A short ASCII string (the usual parameter) is checked from one load when the input
+    // goes on for eight bytes; anything else by the full check.
+    let ascii = match load_u64(bytes, pos) {
+        Some(word) if len < 8 => word & ((1 << (8 * len)) - 1) & 0x8080_8080_8080_8080 == 0,
+        _ => false,
+    };
+    if !ascii && !crate::utf8::is_utf8(text) {
         return None;
     }
     *bytes = &bytes[pos + len..];

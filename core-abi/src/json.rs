@@ -169,20 +169,41 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
 }
 
 /// The end of the string literal whose quote is at `quote`, when it is plain (no escape, no
-/// control character, ASCII) and its closing quote is within the next eight bytes: one load and
-/// the word test of [`string_run_end`], inline, for the short keys and values of metadata.
-/// `None` means "ask [`scan_string`]", which decides every case.
+/// control character, ASCII) and its closing quote is within the next sixteen bytes: two loads
+/// and the word test of [`string_run_end`], inline, for the short keys and values requests are
+/// made of. `None` means "ask [`scan_string`]", which decides every case.
 #[inline(always)]
 pub(crate) fn short_string_end(bytes: &[u8], quote: usize) -> Option<usize> {
-    if byte_at(bytes, quote) != b'"' {
-        return None;
+    match short_string_end_or_0(bytes, quote) {
+        0 => None,
+        end => Some(end),
     }
-    let x = load_u64(bytes, quote + 1)?;
-    let at = quote + 1 + (special_bytes(x).trailing_zeros() / 8) as usize;
-    if byte_at(bytes, at) == b'"' {
-        Some(at + 1)
+}
+
+/// [`short_string_end`] out of line, with 0 for `None` (an end is never 0): one word of result,
+/// which wasm returns in a register rather than through memory.
+#[inline(never)]
+fn short_string_end_or_0(bytes: &[u8], quote: usize) -> usize {
+    if byte_at(bytes, quote) != b'"' {
+        return 0;
+    }
+    let mut at = quote + 1;
+    let Some(first) = load_u64(bytes, at) else {
+        return 0;
+    };
+    let mut special = special_bytes(first);
+    if special == 0 {
+        at += 8;
+        let Some(second) = load_u64(bytes, at) else {
+            return 0;
+        };
+        special = special_bytes(second);
+    }
+    let end = at + (special.trailing_zeros() / 8) as usize;
+    if byte_at(bytes, end) == b'"' {
+        end + 1
     } else {
-        None
+        0
     }
 }
 

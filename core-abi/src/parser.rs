@@ -104,7 +104,10 @@ pub(crate) fn parse<'a>(
         let value = byte_at(body, pos);
         let step = match field {
             Field::ACTION if value == b'"' => {
-                let step = scan_string(body, pos);
+                let step = match short_string_end(body, pos) {
+                    Some(end) => Step::ok(end, 0),
+                    None => scan_string(body, pos),
+                };
                 check(step)?;
                 let text = string_text(body, pos, step);
                 index = find_action(text, actions);

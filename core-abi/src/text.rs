@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::json::load_u64;
+use crate::json::{load_u32, load_u64};
 
 /// A string borrowed from a request: either plain text, or the inside of a JSON string literal
 /// (escapes not yet decoded). Compare it with `==` against a `&str` or iterate its [`chars`].
@@ -277,27 +277,26 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
     if len >= 8 {
         let mut i = 0;
-        loop {
-            // `i` is below `len - 8` or is `len - 8`: both loads are in bounds.
-            let at = i.min(len - 8);
-            if load_u64(a, at) != load_u64(b, at) {
+        while i + 8 < len {
+            if load_u64(a, i) != load_u64(b, i) {
                 return false;
-            }
-            if at == len - 8 {
-                return true;
             }
             i += 8;
         }
+        // The last eight bytes, overlapping the words before.
+        return load_u64(a, len - 8) == load_u64(b, len - 8);
     }
-    let word = |s: &[u8], at: usize| -> u32 {
-        // Four bytes when there are four, else the bytes there and zeros.
-        let mut w = 0;
-        for k in 0..4 {
-            w |= u32::from(s.get(at + k).copied().unwrap_or(0)) << (8 * k);
+    if len >= 4 {
+        return load_u32(a, 0) == load_u32(b, 0) && load_u32(a, len - 4) == load_u32(b, len - 4);
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return false;
         }
-        w
-    };
-    word(a, 0) == word(b, 0) && word(a, len.saturating_sub(4)) == word(b, len.saturating_sub(4))
+        i += 1;
+    }
+    true
 }
 
 /// Writes the UTF-8 encoding of code point `c` and returns its length; [`INVALID_ESCAPE`]
