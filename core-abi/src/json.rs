@@ -125,6 +125,20 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
         return fault_at(bytes, pos);
     }
     pos += 1;
+    // Keys, action names and short parameters: a closing quote within sixteen bytes, and
+    // nothing before it that needs attention, found from two word loads.
+    if let Some(first) = load_u64(bytes, pos) {
+        let mut at = pos;
+        let mut special = special_bytes(first);
+        if special == 0 {
+            at += 8;
+            special = load_u64(bytes, at).map_or(0, special_bytes);
+        }
+        let end = at + (special.trailing_zeros() / 8) as usize;
+        if special != 0 && byte_at(bytes, end) == b'"' {
+            return Step::ok(end + 1, 0);
+        }
+    }
     let mut flags = 0;
     loop {
         // Clean ASCII eight bytes at a time, then what stopped it a byte (or a character, or an
@@ -165,45 +179,6 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
                 plain += 1;
             }
         }
-    }
-}
-
-/// The end of the string literal whose quote is at `quote`, when it is plain (no escape, no
-/// control character, ASCII) and its closing quote is within the next sixteen bytes: two loads
-/// and the word test of [`string_run_end`], inline, for the short keys and values requests are
-/// made of. `None` means "ask [`scan_string`]", which decides every case.
-#[inline(always)]
-pub(crate) fn short_string_end(bytes: &[u8], quote: usize) -> Option<usize> {
-    match short_string_end_or_0(bytes, quote) {
-        0 => None,
-        end => Some(end),
-    }
-}
-
-/// [`short_string_end`] out of line, with 0 for `None` (an end is never 0): one word of result,
-/// which wasm returns in a register rather than through memory.
-#[inline(never)]
-fn short_string_end_or_0(bytes: &[u8], quote: usize) -> usize {
-    if byte_at(bytes, quote) != b'"' {
-        return 0;
-    }
-    let mut at = quote + 1;
-    let Some(first) = load_u64(bytes, at) else {
-        return 0;
-    };
-    let mut special = special_bytes(first);
-    if special == 0 {
-        at += 8;
-        let Some(second) = load_u64(bytes, at) else {
-            return 0;
-        };
-        special = special_bytes(second);
-    }
-    let end = at + (special.trailing_zeros() / 8) as usize;
-    if byte_at(bytes, end) == b'"' {
-        end + 1
-    } else {
-        0
     }
 }
 

@@ -19,8 +19,8 @@
 
 use crate::error::ErrorCode;
 use crate::json::{
-    byte_at, fault_at, load_u32, load_u64, scan_null, scan_string, short_string_end, skip_value,
-    skip_ws_fast, string_text, Step, MAX_NESTING,
+    byte_at, fault_at, load_u32, load_u64, scan_null, scan_string, skip_value, skip_ws_fast,
+    string_text, Step, MAX_NESTING,
 };
 use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 use crate::text::Text;
@@ -71,16 +71,12 @@ pub(crate) fn parse<'a>(
             }
             None => {
                 let key_start = pos;
-                // A short plain key right before its colon, with the fast path's loads in
-                // bounds, is one the fast path has already found unknown.
-                let short = short_string_end(body, pos);
-                let key_step = match short {
-                    Some(end) => Step::ok(end, 0),
-                    None => scan_string(body, pos),
-                };
+                let key_step = scan_string(body, pos);
                 check(key_step)?;
                 pos = key_step.pos();
-                let decided = short.is_some() && byte_at(body, pos) == b':';
+                // An unescaped key right before its colon, with the fast path's loads in
+                // bounds, is one the fast path has already compared with every known name.
+                let decided = !key_step.has(Step::ESCAPED) && byte_at(body, pos) == b':';
                 pos = skip_ws_fast(body, pos);
                 if byte_at(body, pos) != b':' {
                     return Err(fault(fault_at(body, pos)));
@@ -104,10 +100,7 @@ pub(crate) fn parse<'a>(
         let value = byte_at(body, pos);
         let step = match field {
             Field::ACTION if value == b'"' => {
-                let step = match short_string_end(body, pos) {
-                    Some(end) => Step::ok(end, 0),
-                    None => scan_string(body, pos),
-                };
+                let step = scan_string(body, pos);
                 check(step)?;
                 let text = string_text(body, pos, step);
                 index = find_action(text, actions);
@@ -177,14 +170,9 @@ fn metadata_entries(body: &[u8], mut pos: usize) -> Result<(usize, usize), Error
         return Ok((pos + 1, 0));
     }
     loop {
-        pos = match short_string_end(body, pos) {
-            Some(end) => end,
-            None => {
-                let key = scan_string(body, pos);
-                check(key)?;
-                key.pos()
-            }
-        };
+        let key = scan_string(body, pos);
+        check(key)?;
+        pos = key.pos();
         pos = skip_ws_fast(body, pos);
         if byte_at(body, pos) != b':' {
             return Err(fault(fault_at(body, pos)));
@@ -194,14 +182,9 @@ fn metadata_entries(body: &[u8], mut pos: usize) -> Result<(usize, usize), Error
             // Metadata values are strings; anything else is validated, then the wrong type.
             return Err(wrong_type(body, pos, Level::Metadata));
         }
-        pos = match short_string_end(body, pos) {
-            Some(end) => end,
-            None => {
-                let value = scan_string(body, pos);
-                check(value)?;
-                value.pos()
-            }
-        };
+        let value = scan_string(body, pos);
+        check(value)?;
+        pos = value.pos();
         len += 1;
         pos = skip_ws_fast(body, pos);
         match byte_at(body, pos) {

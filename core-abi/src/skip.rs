@@ -15,9 +15,7 @@
 //! [`ErrorCode::NestingTooDeep`].
 
 use crate::error::ErrorCode;
-use crate::json::{
-    byte_at, fault_at, scan_literal, scan_string, short_string_end, Step, MAX_NESTING,
-};
+use crate::json::{byte_at, fault_at, scan_literal, scan_string, Step, MAX_NESTING};
 
 /// Byte classes: what the machine distinguishes.
 mod class {
@@ -246,16 +244,11 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, max_depth: usize) -> Step
                 continue;
             }
             KEY | STRING => {
-                pos = match short_string_end(bytes, pos) {
-                    Some(end) => end,
-                    None => {
-                        let step = scan_string(bytes, pos);
-                        if step.error().is_some() {
-                            return step;
-                        }
-                        step.pos()
-                    }
-                };
+                let step = scan_string(bytes, pos);
+                if step.error().is_some() {
+                    return step;
+                }
+                pos = step.pos();
                 if action == KEY {
                     st = state::COLON;
                     continue;
