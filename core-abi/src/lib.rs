@@ -25,6 +25,7 @@ pub mod error;
 #[cfg(feature = "guest")]
 pub mod guest;
 pub mod json;
+mod keys;
 pub mod metadata;
 mod parser;
 pub mod request;

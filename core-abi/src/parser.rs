@@ -1,5 +1,5 @@
-//! The request parser: one loop over the members of the three objects a request has (the
-//! request, its `context`, the context's `metadata`), with the position in a local.
+//! The request parser: one loop over the members of the request and of its `context`, with the
+//! position in a local, and one over the entries of `metadata`.
 //!
 //! It runs on every note, in every plugin, and fuel is counted per wasm instruction, so it is
 //! written for that cost model:
@@ -10,18 +10,23 @@
 //!   gives the same answer;
 //! - integers are read in the same pass that delimits them, eight digits at a time when they
 //!   are there;
+//! - `metadata` entries, which may number thousands, have a loop of their own that does only
+//!   what an entry needs: two strings and their punctuation;
 //! - the action is matched against the declared names as it is read, so a plugin dispatches by
 //!   index ([`crate::request::parse_request_in`]);
-//! - anything else (unknown members, values of the wrong type) goes through the scanner's
-//!   [`skip_value`], which is bounded per byte.
+//! - anything else (unknown members, values of the wrong type) goes through
+//!   [`skip_value`], a state machine bounded per byte.
 //!
-//! Only the first fault in reading order decides the error code, as the README specifies.
+//! Only the first fault in reading order decides the error code, as the README specifies; the
+//! parser this replaced is kept in `tests/reference/`, and `tests/differential.rs` holds the two
+//! to the same verdicts.
 
 use crate::error::ErrorCode;
 use crate::json::{
-    byte_at, fault_at, load_u32, load_u64, scan_null, scan_string, skip_value, skip_ws_fast,
-    string_text, Step, MAX_NESTING,
+    byte_at, fault_at, load_u64, scan_null, scan_string, skip_value, skip_ws_fast, string_text,
+    Step,
 };
+use crate::keys::{field_id, known_key, Field, Level};
 use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 use crate::text::Text;
 
@@ -269,193 +274,6 @@ fn eight_digits(digits: u64) -> u64 {
     (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
 }
 
-/// Which object the parser is in.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Level {
-    Request,
-    Context,
-    Metadata,
-}
-
-impl Level {
-    /// How deep a member's value may nest: the document as a whole is held to
-    /// [`MAX_NESTING`], and this object and those around it count.
-    fn remaining_depth(self) -> usize {
-        MAX_NESTING - (self as usize + 1)
-    }
-
-    /// `field` if it is one of this level's known keys, else [`Field::UNKNOWN`].
-    #[inline(always)]
-    fn known(self, field: u32) -> u32 {
-        if self.fields() & (1 << field) != 0 {
-            field
-        } else {
-            Field::UNKNOWN
-        }
-    }
-
-    /// This level's known keys, as a mask of field numbers.
-    fn fields(self) -> u32 {
-        match self {
-            Level::Request => 0b11,
-            Level::Context => 0b1111_1100,
-            Level::Metadata => 0,
-        }
-    }
-}
-
-/// Field numbers: bit positions in the parser's duplicate-detection mask.
-struct Field;
-
-impl Field {
-    const ACTION: u32 = 0;
-    const CONTEXT: u32 = 1;
-    const VELOCITY: u32 = 2;
-    const NOTE: u32 = 3;
-    const CC: u32 = 4;
-    const VALUE: u32 = 5;
-    const TIMESTAMP: u32 = 6;
-    const METADATA: u32 = 7;
-    /// An unknown key: skipped.
-    const UNKNOWN: u32 = 8;
-}
-
-/// Every known field, by field number ([`Field`]): the request's two, then the context's six.
-static FIELDS: [&str; 8] = [
-    "action",
-    "context",
-    "velocity",
-    "note",
-    "cc",
-    "value",
-    "timestamp",
-    "metadata",
-];
-
-/// A known key as compact JSON writes it: name, closing quote and colon, as the little-endian
-/// words of its first eight bytes and of the (up to four) bytes after them, and its length.
-#[derive(Clone, Copy)]
-struct KeyPattern {
-    head: u64,
-    tail: u32,
-    len: u8,
-    field: u8,
-}
-
-/// Where a key whose first two bytes are `a`, `b` would be in [`KEY_PATTERNS`]: the eight known
-/// names have distinct slots, so one entry is the only candidate.
-const fn key_slot(word: u64) -> usize {
-    ((word ^ (word >> 8)) & 15) as usize
-}
-
-/// The known keys by [`key_slot`]; empty slots have a length no key can match. Built at
-/// compile time, which fails if two names share a slot.
-static KEY_PATTERNS: [KeyPattern; 16] = {
-    let empty = KeyPattern {
-        head: 0,
-        tail: 0,
-        len: 0,
-        field: Field::UNKNOWN as u8,
-    };
-    let mut patterns = [empty; 16];
-    let mut f = 0;
-    while f < FIELDS.len() {
-        let name = FIELDS[f].as_bytes();
-        let len = name.len() + 2;
-        let mut head = 0u64;
-        let mut tail = 0u32;
-        let mut i = 0;
-        while i < len {
-            let byte = if i < name.len() {
-                name[i]
-            } else if i == name.len() {
-                b'"'
-            } else {
-                b':'
-            };
-            if i < 8 {
-                head |= (byte as u64) << (8 * i);
-            } else {
-                tail |= (byte as u32) << (8 * (i - 8));
-            }
-            i += 1;
-        }
-        let slot = key_slot(head);
-        assert!(patterns[slot].len == 0, "two field names share a slot");
-        patterns[slot] = KeyPattern {
-            head,
-            tail,
-            len: len as u8,
-            field: f as u8,
-        };
-        f += 1;
-    }
-    patterns
-};
-
-/// The fast path for keys: when the member at `pos` starts with a known name of this level
-/// exactly as compact JSON writes it (`"note":`), its field number (or [`Field::UNKNOWN`] for a
-/// known name of another level) and the position after the colon. `None` sends the key down
-/// the general path, which decides the same way for every key this accepts.
-#[inline(always)]
-fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, usize)> {
-    if level == Level::Metadata || byte_at(body, pos) != b'"' {
-        return None;
-    }
-    let found = match_pattern(body, pos + 1, 0);
-    if found == 0 {
-        return None;
-    }
-    Some((level.known(found & 0xFF), pos + 1 + (found >> 8) as usize))
-}
-
-/// The known name (of any level) whose pattern is at `body[start..]`, compared over all its
-/// bytes but the last `trim`: 0 for name, quote and colon, 1 for the name and its quote (a key
-/// already scanned, which may have whitespace before its colon). Returns the pattern's length
-/// times 256 plus its field number, or 0.
-///
-/// Comparing the closing quote makes the lengths agree: an unescaped key holds no quote, so a
-/// shorter or longer name differs from the pattern at one of the two quotes.
-#[inline(always)]
-fn match_pattern(body: &[u8], start: usize, trim: u32) -> u32 {
-    // Within twelve bytes of the end the caller takes its slow path, so the loads always fit.
-    let (Some(head), Some(tail)) = (load_u64(body, start), load_u32(body, start + 8)) else {
-        return 0;
-    };
-    let pattern = KEY_PATTERNS[key_slot(head)];
-    // 0 for an empty slot, else 3..=11.
-    let len = u32::from(pattern.len).saturating_sub(trim);
-    if len == 0 {
-        return 0;
-    }
-    let head_mask = u64::MAX >> (64 - 8 * len.min(8));
-    let tail_mask = ((1u64 << (8 * len.saturating_sub(8))) - 1) as u32;
-    if (head ^ pattern.head) & head_mask != 0 || (tail ^ pattern.tail) & tail_mask != 0 {
-        return 0;
-    }
-    u32::from(pattern.len) << 8 | u32::from(pattern.field)
-}
-
-/// The field number of the key whose string literal starts at `body[quote]` and was scanned as
-/// `step`, if it is one of `level`'s known keys, or [`Field::UNKNOWN`]: the general path, for
-/// keys with escapes, keys with whitespace before their colon, and keys near the end of the body.
-#[inline(never)]
-fn field_id(body: &[u8], quote: usize, step: Step, level: Level) -> u32 {
-    let key = string_text(body, quote, step);
-    // Known names are 2 to 9 bytes long, and a key without escapes is its own text.
-    if key.as_plain().is_some() && !(2..=9).contains(&key.raw().len()) {
-        return Field::UNKNOWN;
-    }
-    let mut field = 0;
-    while let Some(name) = FIELDS.get(field as usize) {
-        if key.eq_str(name) {
-            return level.known(field);
-        }
-        field += 1;
-    }
-    Field::UNKNOWN
-}
-
 /// The error of a failed step.
 fn fault(step: Step) -> ErrorCode {
     step.error().unwrap_or(ErrorCode::MalformedJson)
@@ -498,37 +316,5 @@ mod tests {
         assert_eq!(read("10000000000000000000").0, Some(10_u64.pow(19)));
         assert_eq!(read("1.5"), (None, 1));
         assert_eq!(read("12345678e1").0, None);
-    }
-
-    #[test]
-    fn every_known_key_has_a_fast_path() {
-        for (f, name) in FIELDS.iter().enumerate() {
-            let body = format!("\"{name}\":0,\"padding_padding\"");
-            let level = if f < 2 {
-                Level::Request
-            } else {
-                Level::Context
-            };
-            let other = if f < 2 {
-                Level::Context
-            } else {
-                Level::Request
-            };
-            assert_eq!(
-                known_key(body.as_bytes(), 0, level),
-                Some((f as u32, name.len() + 3))
-            );
-            assert_eq!(
-                known_key(body.as_bytes(), 0, other),
-                Some((Field::UNKNOWN, name.len() + 3))
-            );
-            let spaced = format!("\"{name}\" :0,\"padding_padding\"");
-            assert_eq!(known_key(spaced.as_bytes(), 0, level), None);
-        }
-        for key in ["\"actions\":", "\"cc \":", "\"notes\":", "\"\":"] {
-            let body = format!("{key}0,\"padding_padding\"");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Request), None, "{key}");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Context), None, "{key}");
-        }
     }
 }
