@@ -144,6 +144,10 @@ pub(crate) fn parse<'a>(
                 }
                 Step::ok(end, 0)
             }
+            // Unknown nulls and strings (MIDIMon sends `"current_mode":null`) without the
+            // state machine; anything else through it.
+            Field::UNKNOWN if value == b'n' => scan_null(body, pos),
+            Field::UNKNOWN if value == b'"' => scan_string(body, pos),
             Field::UNKNOWN => skip_value(body, pos, level.remaining_depth()),
             // Any known field may be null (meaning absent), except the action and metadata
             // values, which must be strings.
