@@ -287,11 +287,29 @@ pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, max_depth: usize) -> Step
             }
             _ => return fault_at(bytes, pos),
         }
-        // A complete value.
-        if depth == 0 {
-            return Step::ok(pos, 0);
+        // A complete value. What usually follows, a comma or the container's closing byte, is
+        // taken here, as the table would take it, without a lookup; anything else (whitespace,
+        // a fault) goes back to the table.
+        loop {
+            if depth == 0 {
+                return Step::ok(pos, 0);
+            }
+            let next = byte_at(bytes, pos);
+            let in_object = kinds & 1 != 0;
+            if next == b',' {
+                pos += 1;
+                st = if in_object { state::KEY } else { state::VALUE };
+                break;
+            }
+            if next != if in_object { b'}' } else { b']' } {
+                st = state::AFTER;
+                break;
+            }
+            kinds = (kinds >> 1) | (outer << 63);
+            outer >>= 1;
+            depth -= 1;
+            pos += 1;
         }
-        st = state::AFTER;
     }
 }
 
