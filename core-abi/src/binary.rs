@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
+use crate::json::load_u64;
 use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 use crate::text::Text;
 
@@ -88,58 +89,101 @@ impl<'a> BinaryRequest<'a> {
 /// result is the same (see the tests, which decode postcard's own output) and a plugin links
 /// a few hundred bytes instead of serde's visitor machinery.
 pub fn decode(bytes: &[u8]) -> Result<BinaryRequest<'_>, ErrorCode> {
-    let mut cursor = bytes;
-    let header = take_header(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
-    for v in [header.velocity, header.note, header.cc, header.value]
-        .into_iter()
-        .flatten()
-    {
-        if v > MIDI_MAX {
-            return Err(ErrorCode::InvalidField);
-        }
-    }
-    let count = take_varint(&mut cursor, 32).ok_or(ErrorCode::MalformedBinary)?;
-    let pairs = cursor;
-    for _ in 0..count {
-        // Each string takes at least one byte, so a forged count ends the loop at the data's end.
-        take_str(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
-        take_str(&mut cursor).ok_or(ErrorCode::MalformedBinary)?;
-    }
-    if !cursor.is_empty() {
-        return Err(ErrorCode::MalformedBinary);
-    }
+    let (action_index, context) = decode_parts(bytes)?;
     Ok(BinaryRequest {
-        action_index: header.action,
-        context: RequestContext {
-            velocity: header.velocity,
-            note: header.note,
-            cc: header.cc,
-            value: header.value,
-            timestamp: header.timestamp,
-            metadata: Metadata::binary(pairs, count as usize),
-        },
+        action_index,
+        context,
     })
 }
 
-/// Reads the header fields in postcard's encoding of [`BinaryHeader`].
-fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
-    let action = take_varint(cursor, 32)? as u32;
+/// [`decode`], then the action index resolved against the plugin's declared `actions`: the
+/// index and the request, for dispatch by index. An index past the end is
+/// [`ErrorCode::UnknownAction`], once the rest of the request is known to be valid.
+pub fn decode_in<'a>(
+    bytes: &'a [u8],
+    actions: &[&'a str],
+) -> Result<(usize, Request<'a>), ErrorCode> {
+    let (index, context) = decode_parts(bytes)?;
+    let index = index as usize;
+    let name = actions.get(index).ok_or(ErrorCode::UnknownAction)?;
+    Ok((
+        index,
+        Request {
+            action: Text::plain(name),
+            context,
+        },
+    ))
+}
+
+/// The decoder: one pass with the position in a local (on wasm a cursor in memory costs a load
+/// and a store per field), straight into the request's context.
+fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
+    const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
+    let mut pos = 0;
+    let action = varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32;
     let mut midi = [None; 4];
+    let mut out_of_range = false;
     for slot in &mut midi {
         // `Option<u8>`: tag 0, or tag 1 and the byte.
-        let (&tag, rest) = cursor.split_first()?;
-        *cursor = rest;
-        *slot = match tag {
-            0 => None,
+        match bytes.get(pos) {
+            Some(0) => pos += 1,
+            Some(1) => {
+                let byte = *bytes.get(pos + 1).ok_or(MALFORMED)?;
+                out_of_range |= byte > MIDI_MAX;
+                *slot = Some(byte);
+                pos += 2;
+            }
+            _ => return Err(MALFORMED),
+        }
+    }
+    let timestamp = varint(bytes, &mut pos, 64).ok_or(MALFORMED)?;
+    if out_of_range {
+        return Err(ErrorCode::InvalidField);
+    }
+    let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
+    let pairs = bytes.get(pos..).unwrap_or(&[]);
+    let mut rest = pairs;
+    for _ in 0..count {
+        // Each string takes at least one byte, so a forged count ends the loop at the data's end.
+        take_str(&mut rest).ok_or(MALFORMED)?;
+        take_str(&mut rest).ok_or(MALFORMED)?;
+    }
+    if !rest.is_empty() {
+        return Err(MALFORMED);
+    }
+    let [velocity, note, cc, value] = midi;
+    Ok((
+        action,
+        RequestContext {
+            velocity,
+            note,
+            cc,
+            value,
+            timestamp,
+            metadata: Metadata::binary(pairs, count as usize),
+        },
+    ))
+}
+
+/// Reads the header fields in postcard's encoding of [`BinaryHeader`] (for tests).
+#[cfg(test)]
+fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
+    let mut pos = 0;
+    let bytes = *cursor;
+    let action = varint(bytes, &mut pos, 32)? as u32;
+    let mut midi = [None; 4];
+    for slot in &mut midi {
+        match bytes.get(pos)? {
+            0 => pos += 1,
             1 => {
-                let (&byte, rest) = cursor.split_first()?;
-                *cursor = rest;
-                Some(byte)
+                *slot = Some(*bytes.get(pos + 1)?);
+                pos += 2;
             }
             _ => return None,
-        };
+        }
     }
-    let timestamp = take_varint(cursor, 64)?;
+    let timestamp = varint(bytes, &mut pos, 64)?;
+    *cursor = &bytes[pos..];
     let [velocity, note, cc, value] = midi;
     Some(BinaryHeader {
         action,
@@ -151,20 +195,50 @@ fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
     })
 }
 
-/// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64).
-fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
-    // Most varints on the note path (action index, count, string lengths) are one byte.
-    if let [first @ 0..=0x7F, tail @ ..] = *bytes {
-        *bytes = tail;
-        return Some(u64::from(*first));
+/// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64) at
+/// `*pos`, and moves `*pos` past it. One-byte varints (action indexes, counts, lengths) are read
+/// inline; longer ones out of line.
+#[inline(always)]
+fn varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Some(u64::from(byte))
+        }
+        _ => long_varint(bytes, pos, bits),
     }
-    // A local cursor, written back once: on wasm that keeps the loop out of memory.
-    let mut rest = *bytes;
+}
+
+/// [`varint`] of any length.
+#[inline(never)]
+fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+    // Up to eight bytes from one load: the first byte without its high bit ends the varint,
+    // and the 7-bit groups are gathered with shifts and masks. A 32-bit varint of five bytes
+    // may carry only four bits in the last; a 64-bit one of nine or ten takes the loop.
+    if let Some(word) = load_u64(bytes, *pos) {
+        let last = (!word & 0x8080_8080_8080_8080).trailing_zeros() / 8;
+        let len = last + 1;
+        if len <= 8 && (bits == 64 || len < 5 || (len == 5 && word >> 36 & 0x0F == 0)) {
+            // Each group moves down by one bit per byte before it; the groups past the end
+            // are masked off.
+            let groups = (word & 0x7F)
+                | (word >> 1 & 0x7F << 7)
+                | (word >> 2 & 0x7F << 14)
+                | (word >> 3 & 0x7F << 21)
+                | (word >> 4 & 0x7F << 28)
+                | (word >> 5 & 0x7F << 35)
+                | (word >> 6 & 0x7F << 42)
+                | (word >> 7 & 0x7F << 49);
+            *pos += len as usize;
+            return Some(groups & ((1 << (7 * len)) - 1));
+        }
+    }
     let mut value: u64 = 0;
     let mut shift = 0;
-    while shift < bits {
-        let (&byte, tail) = rest.split_first()?;
-        rest = tail;
+    let mut at = *pos;
+    loop {
+        let byte = *bytes.get(at)?;
+        at += 1;
         let payload = u64::from(byte & 0x7F);
         // The last byte may only carry the bits the integer has left.
         if bits - shift < 7 && payload >> (bits - shift) != 0 {
@@ -172,12 +246,23 @@ fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
         }
         value |= payload << shift;
         if byte < 0x80 {
-            *bytes = rest;
+            *pos = at;
             return Some(value);
         }
         shift += 7;
+        if shift >= bits {
+            return None;
+        }
     }
-    None
+}
+
+/// [`varint`] over a slice cursor.
+#[cfg(test)]
+fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
+    let mut pos = 0;
+    let value = varint(bytes, &mut pos, bits)?;
+    *bytes = &bytes[pos..];
+    Some(value)
 }
 
 /// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
@@ -186,23 +271,21 @@ fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
 /// UTF-8 check (the JSON scanner's) instead of `core::str::from_utf8` and serde's sequence
 /// machinery. The bytes are the same as postcard's encoding of `(&str, &str)`.
 pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
-    let len = take_varint(bytes, 32)? as usize;
-    let (text, rest) = bytes.split_at_checked(len)?;
-    let mut i = 0;
-    while i < text.len() {
-        let width = if text[i] < 0x80 {
-            1
-        } else {
-            crate::json::utf8_width(&text[i..])
-        };
-        if width == 0 {
-            return None;
-        }
-        i += width;
+    let mut pos = 0;
+    let len = varint(bytes, &mut pos, 32)? as usize;
+    let text = bytes.get(pos..pos.checked_add(len)?)?;
+    // A short ASCII string (the usual parameter) is checked from one load when the input
+    // goes on for eight bytes; anything else by the full check.
+    let ascii = match load_u64(bytes, pos) {
+        Some(word) if len < 8 => word & ((1 << (8 * len)) - 1) & 0x8080_8080_8080_8080 == 0,
+        _ => false,
+    };
+    if !ascii && !crate::utf8::is_utf8(text) {
+        return None;
     }
-    *bytes = rest;
-    // SAFETY: the loop above accepted every byte as ASCII or as a complete, well-formed UTF-8
-    // sequence (`utf8_width` admits exactly RFC 3629's), so `text` is valid UTF-8.
+    *bytes = &bytes[pos + len..];
+    // SAFETY: `is_utf8` accepted every byte as ASCII or as part of a complete, well-formed
+    // UTF-8 sequence (RFC 3629), so `text` is valid UTF-8.
     Some(unsafe { core::str::from_utf8_unchecked(text) })
 }
 

@@ -12,7 +12,7 @@
 //! feature, [`Dlmalloc`] for plugins that free memory in any order.
 
 use crate::error::{result_code, ErrorCode};
-use crate::request::{parse_request, Request};
+use crate::request::{parse_request_in, Request};
 
 /// One action of a plugin: runs a request that names it.
 pub type Handler = fn(&Request<'_>) -> Result<(), ErrorCode>;
@@ -38,28 +38,24 @@ pub trait GuestAllocator {
 /// call the handler at the same index in `handlers`. Returns the code `execute` returns.
 /// Portable, so native tests and firmware use the same path as the wasm export.
 pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
-    result_code(parse_request(body).and_then(|request| {
-        let index = actions
-            .iter()
-            .position(|action| request.action.eq_str(action));
-        run(index, &request, handlers)
-    }))
+    // The parser matches the action against `actions` as it reads it: an undeclared action is
+    // `UnknownAction` once the body is known to be valid, and the handler is found by the
+    // index, with no second pass over the names.
+    result_code(
+        parse_request_in(body, actions).and_then(|(index, request)| run(index, &request, handlers)),
+    )
 }
 
 /// Runs a postcard request (see [`crate::binary`]) that is already in a slice; its action is
 /// an index into `actions` and `handlers`.
 pub fn handle_binary(body: &[u8], actions: &[&'static str], handlers: &[Handler]) -> i32 {
-    let binary = crate::binary::decode(body);
-    result_code(binary.and_then(|binary| {
-        let index = binary.action_index as usize;
-        let request = binary.resolve(actions)?;
-        run(Some(index), &request, handlers)
-    }))
+    let request = crate::binary::decode_in(body, actions);
+    result_code(request.and_then(|(index, request)| run(index, &request, handlers)))
 }
 
-/// Calls the handler of the matched action; no match (or no handler there) is code 3.
-fn run(index: Option<usize>, request: &Request<'_>, handlers: &[Handler]) -> Result<(), ErrorCode> {
-    match index.and_then(|i| handlers.get(i)) {
+/// Calls the handler at the matched index (an index without a handler is code 3).
+fn run(index: usize, request: &Request<'_>, handlers: &[Handler]) -> Result<(), ErrorCode> {
+    match handlers.get(index) {
         Some(handler) => handler(request),
         None => Err(ErrorCode::UnknownAction),
     }

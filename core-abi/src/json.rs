@@ -15,6 +15,7 @@
 
 use crate::error::ErrorCode;
 use crate::text::{decode_escape, Text, INVALID_ESCAPE};
+use crate::utf8::{is_sequence, load_u32_padded, sequence_width};
 
 /// Deepest nesting of arrays and objects in a document, counting every level from the top:
 /// `[[1]]` nests 2 levels. Deeper input is rejected with [`ErrorCode::NestingTooDeep`].
@@ -36,6 +37,7 @@ impl Step {
     /// Status flag of a string that contains escapes.
     pub(crate) const ESCAPED: u32 = 1 << 8;
     /// Status flag of a number that is a plain non-negative integer token (digits only).
+    #[cfg(test)]
     pub(crate) const DIGITS: u32 = 1 << 9;
     /// Status flag of a fault; the low byte is the error code.
     const FAULT: u32 = 1 << 16;
@@ -109,8 +111,7 @@ pub(crate) fn skip_ws_fast(bytes: &[u8], pos: usize) -> usize {
 /// The fault of an unexpected byte at `pos`: bytes that are not UTF-8 are reported as such,
 /// anything else (including the end of input) is a JSON syntax error.
 pub(crate) fn fault_at(bytes: &[u8], pos: usize) -> Step {
-    let rest = bytes.get(pos..).unwrap_or(&[]);
-    if byte_at(rest, 0) >= 0x80 && utf8_width(rest) == 0 {
+    if byte_at(bytes, pos) >= 0x80 && !is_sequence(bytes, pos) {
         Step::fault(ErrorCode::InvalidUtf8)
     } else {
         Step::fault(ErrorCode::MalformedJson)
@@ -124,27 +125,76 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
         return fault_at(bytes, pos);
     }
     pos += 1;
-    let mut flags = 0;
-    loop {
-        pos = string_run_end(bytes, pos);
-        match bytes.get(pos).copied() {
-            Some(b'"') => return Step::ok(pos + 1, flags),
-            Some(b'\\') => {
-                flags = Step::ESCAPED;
-                let escape = decode_escape(bytes, pos);
-                pos = escape.end();
-                if escape.code_point() == INVALID_ESCAPE {
-                    return Step::fault(ErrorCode::MalformedJson);
-                }
-            }
-            Some(0x80..=0xFF) => match utf8_width(&bytes[pos..]) {
-                0 => return Step::fault(ErrorCode::InvalidUtf8),
-                width => pos += width,
-            },
-            // End of input, or a raw control character.
-            _ => return Step::fault(ErrorCode::MalformedJson),
+    // Keys, action names and short parameters: a closing quote within sixteen bytes, and
+    // nothing before it that needs attention, found from two word loads.
+    if let Some(first) = load_u64(bytes, pos) {
+        let mut at = pos;
+        let mut special = special_bytes(first);
+        if special == 0 {
+            at += 8;
+            special = load_u64(bytes, at).map_or(0, special_bytes);
+        }
+        let end = at + (special.trailing_zeros() / 8) as usize;
+        if special != 0 && byte_at(bytes, end) == b'"' {
+            return Step::ok(end + 1, 0);
         }
     }
+    let mut flags = 0;
+    loop {
+        // Clean ASCII eight bytes at a time, then what stopped it a byte (or a character, or an
+        // escape) at a time, until eight plain bytes in a row make the word loop pay again: so
+        // text that mixes escapes, ASCII and other scripts costs a bounded amount per byte.
+        pos = string_run_end(bytes, pos);
+        let mut plain = 0;
+        while plain < 8 {
+            let b = byte_at(bytes, pos);
+            if b >= 0x80 {
+                let width = sequence_width(load_u32_padded(bytes, pos));
+                if width == 0 {
+                    return Step::fault(ErrorCode::InvalidUtf8);
+                }
+                pos += width;
+                plain = 0;
+            } else if b == b'"' {
+                return Step::ok(pos + 1, flags);
+            } else if b == b'\\' {
+                flags = Step::ESCAPED;
+                // The one-letter escapes are checked here; `\u` needs the decoder.
+                match byte_at(bytes, pos + 1) {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => pos += 2,
+                    _ => {
+                        let escape = decode_escape(bytes, pos);
+                        pos = escape.end();
+                        if escape.code_point() == INVALID_ESCAPE {
+                            return Step::fault(ErrorCode::MalformedJson);
+                        }
+                    }
+                }
+                plain = 0;
+            } else if b < 0x20 {
+                // A raw control character, or the end of input (0).
+                return Step::fault(ErrorCode::MalformedJson);
+            } else {
+                pos += 1;
+                plain += 1;
+            }
+        }
+    }
+}
+
+/// The high bit of each byte of `x` that is `"`, `\\`, below 0x20 or 0x80 and above; bits may
+/// also be set above the lowest such byte (a borrow runs upwards), never below it.
+#[inline(always)]
+fn special_bytes(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | x.wrapping_sub(ONES * 0x20)
+        | x)
+        & HIGHS
 }
 
 /// The position of the first byte at or after `pos` that needs attention inside a string:
@@ -156,18 +206,8 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
 /// the lowest flagged byte is exact.
 #[inline(always)]
 fn string_run_end(bytes: &[u8], mut pos: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     while let Some(x) = load_u64(bytes, pos) {
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        // Bit 7 of a byte is set when the byte is `"` or `\\` (the XOR made it zero), below
-        // 0x20 (the subtraction wrapped), or 0x80 and above.
-        let special = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | x.wrapping_sub(ONES * 0x20)
-            | x)
-            & HIGHS;
+        let special = special_bytes(x);
         if special != 0 {
             return pos + (special.trailing_zeros() / 8) as usize;
         }
@@ -189,12 +229,19 @@ pub(crate) fn load_u64(bytes: &[u8], pos: usize) -> Option<u64> {
     Some(u64::from_le_bytes(*chunk))
 }
 
+/// The four bytes at `pos` as a little-endian `u32`.
+#[inline(always)]
+pub(crate) fn load_u32(bytes: &[u8], pos: usize) -> Option<u32> {
+    let chunk: &[u8; 4] = bytes.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(*chunk))
+}
+
 /// The contents of a string literal that [`scan_string`] accepted: `start` is the position of
 /// its opening quote, `step` what the scan returned.
 pub(crate) fn string_text(bytes: &[u8], start: usize, step: Step) -> Text<'_> {
     let raw = bytes.get(start + 1..step.pos() - 1).unwrap_or(&[]);
     // SAFETY: `scan_string` accepted every byte between the quotes: printable ASCII, a
-    // validated escape, or a complete UTF-8 sequence accepted by `utf8_width`, which admits
+    // validated escape, or a complete UTF-8 sequence accepted by `crate::utf8`, which admits
     // exactly the well-formed sequences of RFC 3629.
     Text::json(
         unsafe { core::str::from_utf8_unchecked(raw) },
@@ -204,6 +251,7 @@ pub(crate) fn string_text(bytes: &[u8], start: usize, step: Step) -> Text<'_> {
 
 /// Scans a number literal (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) at `pos`.
 /// The status has [`Step::DIGITS`] when the token is digits only (a non-negative integer).
+#[cfg(test)]
 pub(crate) fn scan_number(bytes: &[u8], mut pos: usize) -> Step {
     let mut flags = Step::DIGITS;
     if byte_at(bytes, pos) == b'-' {
@@ -236,6 +284,7 @@ pub(crate) fn scan_number(bytes: &[u8], mut pos: usize) -> Step {
     Step::ok(pos, flags)
 }
 
+#[cfg(test)]
 fn skip_digits(bytes: &[u8], mut pos: usize) -> usize {
     while byte_at(bytes, pos).is_ascii_digit() {
         pos += 1;
@@ -244,6 +293,7 @@ fn skip_digits(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// One or more digits at `pos`.
+#[cfg(test)]
 fn digits(bytes: &[u8], pos: usize) -> Result<usize, Step> {
     if byte_at(bytes, pos).is_ascii_digit() {
         Ok(skip_digits(bytes, pos))
@@ -280,92 +330,7 @@ pub(crate) fn scan_null(bytes: &[u8], pos: usize) -> Step {
     }
 }
 
-/// Validates and skips any JSON value at `pos` (whitespace before it allowed), without
-/// recursion, allowing the value to nest at most `max_depth` levels of arrays and objects.
-pub(crate) fn skip_value(bytes: &[u8], mut pos: usize, max_depth: usize) -> Step {
-    // Bit `i` of `objects` says whether nesting level `i` is an object (1) or an array (0).
-    let mut objects = [0u32; MAX_NESTING / 32];
-    let mut depth: usize = 0;
-    loop {
-        // At the start of a value.
-        pos = skip_ws(bytes, pos);
-        let step = match byte_at(bytes, pos) {
-            open @ (b'{' | b'[') => {
-                if depth >= max_depth {
-                    return Step::fault(ErrorCode::NestingTooDeep);
-                }
-                let is_object = open == b'{';
-                let (word, bit) = (depth / 32, 1u32 << (depth % 32));
-                objects[word] = if is_object {
-                    objects[word] | bit
-                } else {
-                    objects[word] & !bit
-                };
-                depth += 1;
-                pos = skip_ws(bytes, pos + 1);
-                // `open + 2` is the matching `}` or `]`.
-                if byte_at(bytes, pos) != open + 2 {
-                    if is_object {
-                        match member_key(bytes, pos) {
-                            Ok(after) => pos = after,
-                            Err(fault) => return fault,
-                        }
-                    }
-                    continue;
-                }
-                depth -= 1;
-                Step::ok(pos + 1, 0)
-            }
-            b'"' => scan_string(bytes, pos),
-            b't' => scan_literal(bytes, pos, b"true"),
-            b'f' => scan_literal(bytes, pos, b"false"),
-            b'n' => scan_literal(bytes, pos, b"null"),
-            _ => scan_number(bytes, pos),
-        };
-        if step.error().is_some() {
-            return step;
-        }
-        pos = step.pos();
-        // After a complete value: close containers until one goes on.
-        loop {
-            if depth == 0 {
-                return Step::ok(pos, 0);
-            }
-            pos = skip_ws(bytes, pos);
-            let level = depth - 1;
-            let in_object = objects[level / 32] & (1 << (level % 32)) != 0;
-            let b = byte_at(bytes, pos);
-            if b == b',' {
-                pos += 1;
-                if in_object {
-                    match member_key(bytes, skip_ws(bytes, pos)) {
-                        Ok(after) => pos = after,
-                        Err(fault) => return fault,
-                    }
-                }
-                break;
-            }
-            if b != if in_object { b'}' } else { b']' } {
-                return fault_at(bytes, pos);
-            }
-            pos += 1;
-            depth -= 1;
-        }
-    }
-}
-
-/// `"key"` then `:` at `pos`; the position after the colon.
-fn member_key(bytes: &[u8], pos: usize) -> Result<usize, Step> {
-    let key = scan_string(bytes, pos);
-    if key.error().is_some() {
-        return Err(key);
-    }
-    let colon = skip_ws(bytes, key.pos());
-    if byte_at(bytes, colon) != b':' {
-        return Err(fault_at(bytes, colon));
-    }
-    Ok(colon + 1)
-}
+pub(crate) use crate::skip::skip_value;
 
 /// Cursor with a sticky error, over the functions above, for code off the note path.
 ///
@@ -501,43 +466,6 @@ impl<'a> Scanner<'a> {
         } else {
             Some(key)
         }
-    }
-}
-
-/// Length of the well-formed UTF-8 sequence (RFC 3629) at the start of `bytes`, whose first byte
-/// is not ASCII; 0 for an invalid, overlong, surrogate or truncated sequence.
-pub(crate) fn utf8_width(bytes: &[u8]) -> usize {
-    let lead = byte_at(bytes, 0);
-    if !(0xC2..=0xF4).contains(&lead) {
-        return 0;
-    }
-    let width = if lead >= 0xF0 {
-        4
-    } else if lead >= 0xE0 {
-        3
-    } else {
-        2
-    };
-    // The second byte's range excludes overlong forms (E0, F0), UTF-16 surrogates (ED) and
-    // code points above U+10FFFF (F4).
-    let (low, high) = match lead {
-        0xE0 => (0xA0, 0xBF),
-        0xED => (0x80, 0x9F),
-        0xF0 => (0x90, 0xBF),
-        0xF4 => (0x80, 0x8F),
-        _ => (0x80, 0xBF),
-    };
-    let Some(tail) = bytes.get(1..width) else {
-        return 0;
-    };
-    let mut ok = (low..=high).contains(&tail[0]);
-    for &b in &tail[1..] {
-        ok &= b & 0xC0 == 0x80;
-    }
-    if ok {
-        width
-    } else {
-        0
     }
 }
 
@@ -692,16 +620,5 @@ mod tests {
         assert_eq!(scan("-0"), Ok(false));
         assert_eq!(scan("1x"), Err(ErrorCode::MalformedJson));
         assert_eq!(scan("01"), Err(ErrorCode::MalformedJson));
-    }
-
-    #[test]
-    fn utf8_widths() {
-        assert_eq!(utf8_width("é".as_bytes()), 2);
-        assert_eq!(utf8_width("€".as_bytes()), 3);
-        assert_eq!(utf8_width("🎹".as_bytes()), 4);
-        assert_eq!(utf8_width(b"\xf4\x8f\xbf\xbf"), 4);
-        assert_eq!(utf8_width(b"\xc1\xbf"), 0);
-        assert_eq!(utf8_width(b"\x80"), 0);
-        assert_eq!(utf8_width(b""), 0);
     }
 }

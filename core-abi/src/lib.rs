@@ -25,13 +25,17 @@ pub mod error;
 #[cfg(feature = "guest")]
 pub mod guest;
 pub mod json;
+mod keys;
 pub mod metadata;
+mod parser;
 pub mod request;
+mod skip;
 pub mod text;
+mod utf8;
 
 pub use error::{ErrorCode, SUCCESS};
 pub use metadata::{Capability, PluginMetadata};
-pub use request::{parse_request, Request, RequestContext};
+pub use request::{parse_request, parse_request_in, Request, RequestContext};
 pub use text::Text;
 
 #[doc(hidden)]

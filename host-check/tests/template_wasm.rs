@@ -311,3 +311,141 @@ fn template_with_dlmalloc() {
     // A separate target dir: the two builds write the same file name.
     exercise(&build_template(&["dlmalloc"], Some("target/dlmalloc-test")));
 }
+
+/// Every shape of valid body a host may send, as a function of a repeat count: long strings of
+/// 1- to 4-byte UTF-8 and of escapes, whitespace, many metadata entries, numbers and nested
+/// values in unknown members. The action is `my_action`, so each body must return 0.
+type Shape = Box<dyn Fn(usize) -> String>;
+
+fn body_shapes() -> Vec<(&'static str, Shape)> {
+    fn param(unit: &'static str) -> Shape {
+        Box::new(move |n| {
+            request(
+                "my_action",
+                &format!(r#"{{"metadata":{{"p":"{}"}}}}"#, unit.repeat(n)),
+            )
+        })
+    }
+    fn unknown(
+        open: &'static str,
+        unit: impl Into<String>,
+        last: &'static str,
+        close: &'static str,
+    ) -> Shape {
+        let unit = unit.into();
+        Box::new(move |n| {
+            format!(
+                r#"{{"action":"my_action","x":{open}{}{last}{close}}}"#,
+                unit.repeat(n)
+            )
+        })
+    }
+    vec![
+        ("ASCII string", param("x")),
+        ("2-byte UTF-8", param("é")),
+        ("3-byte UTF-8", param("€")),
+        ("4-byte UTF-8", param("🎹")),
+        ("mixed UTF-8 and ASCII", param("éa€b🎹c")),
+        ("one-letter escapes", param(r"\n")),
+        ("quote escapes", param(r#"\""#)),
+        ("\\u escapes", param(r"\u00e9")),
+        ("surrogate-pair escapes", param(r"\ud83c\udfb9")),
+        ("escapes between ASCII", param(r"a\tb")),
+        (
+            "whitespace",
+            Box::new(|n| format!(r#"{{"action":"my_action"{}}}"#, " \n\t\r".repeat(n))),
+        ),
+        (
+            "metadata entries",
+            Box::new(|n| {
+                request(
+                    "my_action",
+                    &format!(r#"{{"metadata":{{{}"k":"v"}}}}"#, r#""k":"v","#.repeat(n)),
+                )
+            }),
+        ),
+        (
+            "empty metadata entries",
+            Box::new(|n| {
+                request(
+                    "my_action",
+                    &format!(r#"{{"metadata":{{{}"":""}}}}"#, r#""":"","#.repeat(n)),
+                )
+            }),
+        ),
+        (
+            "unknown context members",
+            Box::new(|n| {
+                request(
+                    "my_action",
+                    &format!(r#"{{{}"velocity":1}}"#, r#""a":0,"#.repeat(n)),
+                )
+            }),
+        ),
+        ("digits in an unknown array", unknown("[", "1,", "1", "]")),
+        ("zeros in an unknown array", unknown("[", "0,", "0", "]")),
+        ("long numbers", unknown("[", "-1.5e+3,", "0", "]")),
+        ("literals", unknown("[", "true,", "null", "]")),
+        ("empty strings", unknown("[", r#""","#, r#""""#, "]")),
+        ("empty arrays", unknown("[", "[],", "[]", "]")),
+        ("empty objects", unknown("[", "{},", "{}", "]")),
+        ("object members", unknown("{", r#""":0,"#, r#""":0"#, "}")),
+        (
+            "nested arrays",
+            unknown(
+                "[",
+                format!("{}1{},", "[".repeat(100), "]".repeat(100)),
+                "0",
+                "]",
+            ),
+        ),
+        (
+            "nested objects",
+            unknown(
+                "[",
+                format!("{}1{},", r#"{"":"#.repeat(100), "}".repeat(100)),
+                "0",
+                "]",
+            ),
+        ),
+    ]
+}
+
+/// Fuel per byte of every valid body shape is bounded (measured as the difference between two
+/// lengths, so the fixed cost of a request does not hide it), and 1 MiB of any shape runs within
+/// the default fuel (100M) and returns 0.
+#[test]
+fn fuel_per_byte_is_bounded_for_every_body_shape() {
+    // Issue #12 aims at 40; this is the bound the template meets today (worst: unknown
+    // context members, 67.5, then nested arrays, 64.4).
+    const MAX_FUEL_PER_BYTE: f64 = 70.0;
+    let wasm = build_template(&[], None);
+    let mut plugin = instance(&wasm);
+    let mut over = Vec::new();
+    for (name, make) in body_shapes() {
+        let unit_len = make(2).len() - make(1).len();
+        let small = make((16 << 10) / unit_len);
+        let large = make((32 << 10) / unit_len);
+        let fuel = |plugin: &mut PluginInstance, body: &str| {
+            let outcome = plugin.request(body.as_bytes()).expect("no trap");
+            assert_eq!(outcome.code, 0, "{name}: {}", &body[..body.len().min(120)]);
+            outcome.fuel
+        };
+        let per_byte = (fuel(&mut plugin, &large) - fuel(&mut plugin, &small)) as f64
+            / (large.len() - small.len()) as f64;
+        println!("{name:>28}: {per_byte:6.2} fuel per byte");
+        if per_byte > MAX_FUEL_PER_BYTE {
+            over.push(format!("{name}: {per_byte:.2}"));
+        }
+        let mebibyte = make((1 << 20) / unit_len + 1);
+        assert!(mebibyte.len() >= 1 << 20);
+        let outcome = plugin.request(mebibyte.as_bytes()).unwrap_or_else(|e| {
+            panic!("{name}: 1 MiB body did not run within the default fuel: {e}")
+        });
+        assert_eq!(outcome.code, 0, "{name}: 1 MiB body");
+    }
+    assert!(
+        over.is_empty(),
+        "fuel per byte above {MAX_FUEL_PER_BYTE}: {over:?}"
+    );
+}

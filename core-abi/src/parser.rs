@@ -1,0 +1,324 @@
+//! The request parser: one loop over the members of the request and of its `context`, with the
+//! position in a local, and one over the entries of `metadata`.
+//!
+//! It runs on every note, in every plugin, and fuel is counted per wasm instruction, so it is
+//! written for that cost model:
+//!
+//! - a known key in the form hosts send it (`"velocity":`, no escape, no space before the colon)
+//!   is recognised from two loads and one table entry, name, quote and colon at once; any other
+//!   key (unknown, escaped, spaced) takes the general path through the string scanner, which
+//!   gives the same answer;
+//! - integers are read in the same pass that delimits them, eight digits at a time when they
+//!   are there;
+//! - `metadata` entries, which may number thousands, have a loop of their own that does only
+//!   what an entry needs: two strings and their punctuation;
+//! - the action is matched against the declared names as it is read, so a plugin dispatches by
+//!   index ([`crate::request::parse_request_in`]);
+//! - anything else (unknown members, values of the wrong type) goes through
+//!   [`skip_value`], a state machine bounded per byte.
+//!
+//! Only the first fault in reading order decides the error code, as the README specifies; the
+//! parser this replaced is kept in `tests/reference/`, and `tests/differential.rs` holds the two
+//! to the same verdicts.
+
+use crate::error::ErrorCode;
+use crate::json::{
+    byte_at, fault_at, load_u64, scan_null, scan_string, skip_value, skip_ws_fast, string_text,
+    Step,
+};
+use crate::keys::{field_id, known_key, Field, Level};
+use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
+use crate::text::Text;
+
+/// Parses `body`; the index in `actions` of the request's action is `actions.len()` when the
+/// action is not declared.
+pub(crate) fn parse<'a>(
+    body: &'a [u8],
+    actions: &[&str],
+) -> Result<(usize, Request<'a>), ErrorCode> {
+    if u32::try_from(body.len()).is_err() {
+        return Err(ErrorCode::RequestTooLarge);
+    }
+    let mut level = Level::Request;
+    let mut action = None;
+    let mut index = actions.len();
+    let mut context = RequestContext::default();
+    let mut seen: u32 = 0;
+    let mut pos = skip_ws_fast(body, 0);
+    if byte_at(body, pos) != b'{' {
+        return Err(fault(fault_at(body, pos)));
+    }
+    pos += 1;
+    let mut first = true;
+    loop {
+        pos = skip_ws_fast(body, pos);
+        let b = byte_at(body, pos);
+        if b == b'}' {
+            pos += 1;
+            first = false;
+            level = match level {
+                Level::Request => break,
+                _ => Level::Request,
+            };
+            continue;
+        }
+        if !first {
+            if b != b',' {
+                return Err(fault(fault_at(body, pos)));
+            }
+            pos = skip_ws_fast(body, pos + 1);
+        }
+        first = false;
+        let field = match known_key(body, pos, level) {
+            Some((field, after)) => {
+                pos = after;
+                field
+            }
+            None => {
+                let key_start = pos;
+                let key_step = scan_string(body, pos);
+                check(key_step)?;
+                pos = key_step.pos();
+                // An unescaped key right before its colon, with the fast path's loads in
+                // bounds, is one the fast path has already compared with every known name.
+                let decided = !key_step.has(Step::ESCAPED) && byte_at(body, pos) == b':';
+                pos = skip_ws_fast(body, pos);
+                if byte_at(body, pos) != b':' {
+                    return Err(fault(fault_at(body, pos)));
+                }
+                pos += 1;
+                if decided && key_start + 13 <= body.len() {
+                    Field::UNKNOWN
+                } else {
+                    field_id(body, key_start, key_step, level)
+                }
+            }
+        };
+        pos = skip_ws_fast(body, pos);
+        if field < Field::UNKNOWN {
+            let bit = 1 << field;
+            if seen & bit != 0 {
+                return Err(ErrorCode::InvalidField);
+            }
+            seen |= bit;
+        }
+        let value = byte_at(body, pos);
+        let step = match field {
+            Field::ACTION if value == b'"' => {
+                let step = scan_string(body, pos);
+                check(step)?;
+                let text = string_text(body, pos, step);
+                index = find_action(text, actions);
+                action = Some(text);
+                step
+            }
+            Field::CONTEXT if value == b'{' => {
+                level = Level::Context;
+                pos += 1;
+                first = true;
+                continue;
+            }
+            Field::METADATA if value == b'{' => {
+                let (end, len) = metadata_entries(body, pos)?;
+                context.metadata = Metadata::json(body.get(pos..end).unwrap_or(&[]), len);
+                Step::ok(end, 0)
+            }
+            Field::VELOCITY..=Field::TIMESTAMP if value.is_ascii_digit() => {
+                let (number, end) = integer(body, pos);
+                let max = if field == Field::TIMESTAMP {
+                    u64::MAX
+                } else {
+                    u64::from(MIDI_MAX)
+                };
+                let Some(number) = number.filter(|&n| n <= max) else {
+                    return Err(wrong_type(body, pos, level));
+                };
+                // The range check makes the narrowing cast lossless.
+                let byte = Some(number as u8);
+                match field {
+                    Field::VELOCITY => context.velocity = byte,
+                    Field::NOTE => context.note = byte,
+                    Field::CC => context.cc = byte,
+                    Field::VALUE => context.value = byte,
+                    _ => context.timestamp = number,
+                }
+                Step::ok(end, 0)
+            }
+            // Unknown nulls and strings (MIDIMon sends `"current_mode":null`) without the
+            // state machine; anything else through it.
+            Field::UNKNOWN if value == b'n' => scan_null(body, pos),
+            Field::UNKNOWN if value == b'"' => scan_string(body, pos),
+            Field::UNKNOWN => skip_value(body, pos, level.remaining_depth()),
+            // Any known field may be null (meaning absent), except the action and metadata
+            // values, which must be strings.
+            _ if value == b'n' && field != Field::ACTION => scan_null(body, pos),
+            _ => return Err(wrong_type(body, pos, level)),
+        };
+        check(step)?;
+        pos = step.pos();
+    }
+    pos = skip_ws_fast(body, pos);
+    if pos < body.len() {
+        return Err(fault(fault_at(body, pos)));
+    }
+    let request = Request {
+        action: action.ok_or(ErrorCode::InvalidField)?,
+        context,
+    };
+    Ok((index, request))
+}
+
+/// The members of the `metadata` object whose `{` is at `pos`, all `"key":"value"`: the
+/// position after its `}` and the number of members. A loop of its own, since a mapping may
+/// have thousands of parameters and each costs only its two strings and its punctuation.
+#[inline(never)]
+fn metadata_entries(body: &[u8], mut pos: usize) -> Result<(usize, usize), ErrorCode> {
+    let mut len = 0;
+    pos = skip_ws_fast(body, pos + 1);
+    if byte_at(body, pos) == b'}' {
+        return Ok((pos + 1, 0));
+    }
+    loop {
+        let key = scan_string(body, pos);
+        check(key)?;
+        pos = key.pos();
+        pos = skip_ws_fast(body, pos);
+        if byte_at(body, pos) != b':' {
+            return Err(fault(fault_at(body, pos)));
+        }
+        pos = skip_ws_fast(body, pos + 1);
+        if byte_at(body, pos) != b'"' {
+            // Metadata values are strings; anything else is validated, then the wrong type.
+            return Err(wrong_type(body, pos, Level::Metadata));
+        }
+        let value = scan_string(body, pos);
+        check(value)?;
+        pos = value.pos();
+        len += 1;
+        pos = skip_ws_fast(body, pos);
+        match byte_at(body, pos) {
+            b',' => pos = skip_ws_fast(body, pos + 1),
+            b'}' => return Ok((pos + 1, len)),
+            _ => return Err(fault(fault_at(body, pos))),
+        }
+    }
+}
+
+/// The error for a known field whose value at `pos` has the wrong type or is out of range: the
+/// value is validated first, so that malformed JSON is reported as such.
+#[inline(never)]
+fn wrong_type(body: &[u8], pos: usize, level: Level) -> ErrorCode {
+    skip_value(body, pos, level.remaining_depth())
+        .error()
+        .unwrap_or(ErrorCode::InvalidField)
+}
+
+/// The index of the first declared action equal to `text`, or `actions.len()`.
+#[inline(never)]
+fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
+    let mut i = 0;
+    while let Some(name) = actions.get(i) {
+        if text.eq_str(name) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The non-negative integer token at `pos` (whose byte is a digit) and the position after its
+/// digits; `None` when it is more than a `u64` or is followed by a fraction or exponent, that
+/// is, when it is not a plain integer in range (the caller then validates it and rejects it).
+///
+/// A leading zero is the whole integer: `060` ends after the `0`, and the `6` is a syntax error
+/// for the caller to find. Digits are converted eight at a time while there are eight (a
+/// MIDIMon timestamp has 13), with the usual SWAR steps; the rest one at a time. `number` is the
+/// value modulo 2^64 throughout.
+#[inline(always)]
+fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
+    let mut end = pos;
+    let mut number: u64 = 0;
+    if byte_at(body, pos) == b'0' {
+        end += 1;
+    } else {
+        while let Some(chunk) = load_u64(body, end) {
+            let digits = chunk.wrapping_sub(0x3030_3030_3030_3030);
+            // Every byte is a digit when none is below `0` (the lowest such byte sets its high
+            // bit) nor above `9` (adding 0x76 sets it); bytes below the first such are digits,
+            // so no borrow or carry reaches it.
+            if (digits | digits.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 != 0 {
+                break;
+            }
+            number = number
+                .wrapping_mul(100_000_000)
+                .wrapping_add(eight_digits(digits));
+            end += 8;
+        }
+        while let d @ b'0'..=b'9' = byte_at(body, end) {
+            number = number.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            end += 1;
+        }
+    }
+    // Up to 19 digits always fit; 20 fit when they start with `1` and the value did not wrap
+    // (a wrapped one is below 2e19 - 2^64 < 1e19); more never do.
+    let len = end - pos;
+    let fits = len < 20 || (len == 20 && byte_at(body, pos) == b'1' && number >= 10_u64.pow(19));
+    if !fits || matches!(byte_at(body, end), b'.' | b'e' | b'E') {
+        return (None, end);
+    }
+    (Some(number), end)
+}
+
+/// The value of eight decimal digits, given as bytes 0..=9 (the first digit lowest).
+#[inline(always)]
+fn eight_digits(digits: u64) -> u64 {
+    // Pairs, then quads, then the eight: each step combines neighbours with one multiply.
+    let pairs = (digits.wrapping_mul(10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF
+}
+
+/// The error of a failed step.
+fn fault(step: Step) -> ErrorCode {
+    step.error().unwrap_or(ErrorCode::MalformedJson)
+}
+
+/// Fails with the step's error, if any.
+#[inline(always)]
+fn check(step: Step) -> Result<(), ErrorCode> {
+    match step.error() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_digits_at_once() {
+        for s in ["12345678", "00000000", "99999999", "10000001"] {
+            let chunk = u64::from_le_bytes(s.as_bytes().try_into().unwrap());
+            let value = eight_digits(chunk.wrapping_sub(0x3030_3030_3030_3030));
+            assert_eq!(value, s.parse::<u64>().unwrap(), "{s}");
+        }
+    }
+
+    #[test]
+    fn integers() {
+        let read = |s: &str| integer(s.as_bytes(), 0);
+        assert_eq!(read("0,"), (Some(0), 1));
+        assert_eq!(read("060"), (Some(0), 1));
+        assert_eq!(read("127}"), (Some(127), 3));
+        assert_eq!(read("1732000000000}"), (Some(1_732_000_000_000), 13));
+        assert_eq!(read("18446744073709551615"), (Some(u64::MAX), 20));
+        assert_eq!(read("18446744073709551616").0, None);
+        assert_eq!(read("28446744073709551615").0, None);
+        assert_eq!(read("99999999999999999999").0, None);
+        assert_eq!(read("100000000000000000000").0, None);
+        assert_eq!(read("10000000000000000000").0, Some(10_u64.pow(19)));
+        assert_eq!(read("1.5"), (None, 1));
+        assert_eq!(read("12345678e1").0, None);
+    }
+}
