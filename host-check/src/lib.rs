@@ -1,9 +1,11 @@
 //! host-check: validate a MIDIMon WebAssembly plugin before MIDIMon loads it.
 //!
-//! Plugin authors run the `host-check` CLI locally and in CI to learn that a plugin is
-//! well-formed (exports with exact ABI types, only real WASI imports), honest about its
-//! capabilities (no file-system or socket import without declaring it), and fast and small
-//! enough (fuel, latency and memory on the note path, module size). It accepts any plugin: the
+//! Plugin authors run the `host-check` CLI locally and in CI to learn whether MIDIMon (as of
+//! `f4f371c`) will load and run a plugin (the default verdict reproduces its daemon's call
+//! sequence), whether the plugin follows every rule of the template README (warnings, failures
+//! with `--strict`: exact ABI types, real WASI imports, honest capabilities, error codes), and
+//! whether it is fast and small enough (fuel, latency and memory on the note path, module
+//! size). It accepts any plugin: the
 //! `no_std` template, std plugins for `wasm32-wasip1`, hand-written WAT, and hostile or broken
 //! files, and it never hangs or panics on them.
 //!

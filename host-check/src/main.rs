@@ -39,8 +39,8 @@ Exit codes:
      or returned a non-zero code or trapped on a benchmark request
   2  usage or I/O error: no plugin, missing file, a directory, unreadable file, bad flag";
 
-/// Validate a MIDIMon WebAssembly plugin before MIDIMon loads it: well-formed, honest about its
-/// capabilities, fast and small enough.
+/// Predict whether MIDIMon will load and run a WebAssembly plugin, check it against the template
+/// README's rules, and hold it to size, fuel and latency budgets.
 #[derive(Debug, Parser)]
 #[command(name = "host-check", version, after_help = EXIT_CODES)]
 struct Cli {
