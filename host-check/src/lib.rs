@@ -27,6 +27,7 @@
 //! - [`scratch`]: self-removing temporary directories;
 //! - [`signals`]: removing them on SIGINT/SIGTERM;
 //! - [`report`]: findings, the text table and the JSON report;
+//! - [`budget_file`]: a budget file recorded from what a plugin measures now;
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
 //! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
@@ -38,6 +39,7 @@
 
 pub mod bench;
 pub mod budget;
+pub mod budget_file;
 pub mod check;
 pub mod config;
 pub mod control_flow;

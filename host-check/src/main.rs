@@ -15,7 +15,7 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
-use host_check::{bench, check, config, input, inspect, manifest, run, scaffold};
+use host_check::{bench, budget_file, check, config, input, inspect, manifest, run, scaffold};
 
 /// Exit code: every check passed (warnings allowed).
 const EXIT_PASS: u8 = 0;
@@ -71,6 +71,28 @@ enum Command {
     /// record its size and fuel in its budget.toml.
     #[command(after_help = NEW_EXIT_CODES)]
     New(NewArgs),
+    /// Record a plugin's current size and fuel as a budget file for its CI (after a strict
+    /// check), so that any growth fails there.
+    #[command(after_help = BUDGET_EXIT_CODES)]
+    Budget(BudgetArgs),
+}
+
+const BUDGET_EXIT_CODES: &str = "\
+Exit codes:
+  0  the budget file was written (or printed)
+  1  `check --strict` fails on the plugin: there is nothing worth recording
+  2  usage or I/O error: missing or unreadable plugin, bad --headroom, unwritable --write";
+
+#[derive(Debug, Args)]
+struct BudgetArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// Write the budget file here (replacing it) instead of printing it.
+    #[arg(long, value_name = "budget.toml")]
+    write: Option<PathBuf>,
+    /// Percent added to every figure before it is recorded [default: 0, fuel held exactly].
+    #[arg(long, value_name = "PERCENT", value_parser = parse_count)]
+    headroom: Option<u64>,
 }
 
 const NEW_EXIT_CODES: &str = "\
@@ -273,6 +295,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => cmd_bench(args),
         Command::Manifest(args) => cmd_manifest(&args),
         Command::New(args) => cmd_new(args),
+        Command::Budget(args) => cmd_budget(&args),
     };
     ExitCode::from(code)
 }
@@ -530,5 +553,46 @@ fn cmd_new(args: NewArgs) -> u8 {
             EXIT_PASS
         }
         Err(e) => usage_error(e),
+    }
+}
+
+fn cmd_budget(args: &BudgetArgs) -> u8 {
+    let percent = u32::try_from(args.headroom.unwrap_or(0)).unwrap_or(u32::MAX);
+    let headroom = match budget_file::Headroom::percent(percent) {
+        Ok(h) => h,
+        Err(why) => return usage_error(why),
+    };
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let label = args.plugin.display().to_string();
+    let figures = match budget_file::record(&label, &wasm) {
+        Ok(f) => f,
+        Err(why) => {
+            eprintln!("host-check: {why}");
+            return EXIT_FAIL;
+        }
+    };
+    let source = format!("`host-check budget` from {label}");
+    let text = budget_file::render(Some(&figures), headroom, &source);
+    match &args.write {
+        None => {
+            print(&text);
+            EXIT_PASS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => {
+                print(&format!(
+                    "recorded {}: {} bytes, daemon fuel {}, note fuel {} ({headroom})\n",
+                    path.display(),
+                    figures.size,
+                    figures.daemon_fuel,
+                    figures.note_fuel
+                ));
+                EXIT_PASS
+            }
+            Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
+        },
     }
 }

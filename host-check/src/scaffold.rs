@@ -15,13 +15,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::budget::Budgets;
+use crate::budget_file::{self, Figures, Headroom};
 
 const CARGO_TOML: &str = include_str!("scaffold/Cargo.toml.in");
 const CARGO_CONFIG: &str = include_str!("scaffold/cargo-config.toml");
 const BUILD_RS: &str = include_str!("scaffold/build.rs.in");
 const LIB_RS: &str = include_str!("scaffold/lib.rs.in");
-const BUDGET_TOML: &str = include_str!("scaffold/budget.toml.in");
 const README: &str = include_str!("scaffold/README.md.in");
 const GITIGNORE: &str = include_str!("scaffold/gitignore");
 
@@ -103,17 +102,6 @@ pub struct NewOptions {
     pub kit: PathBuf,
     /// Build the new crate once and record its size and fuel in `budget.toml`.
     pub build: bool,
-}
-
-/// The figures a first build records in `budget.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Figures {
-    /// Module size in bytes.
-    pub size: u64,
-    /// Fuel of one `execute` on MIDIMon's own note-on request.
-    pub daemon_fuel: u64,
-    /// Fuel of one note-on `execute` with the README's canonical request.
-    pub note_fuel: u64,
 }
 
 /// What was created.
@@ -243,7 +231,10 @@ pub fn create(options: &NewOptions) -> Result<Created, ScaffoldError> {
         (".cargo/config.toml", CARGO_CONFIG.to_string()),
         ("build.rs", BUILD_RS.to_string()),
         ("src/lib.rs", fill(LIB_RS)),
-        ("budget.toml", budget_text(None)),
+        (
+            "budget.toml",
+            budget_file::render(None, Headroom::EXACT, ""),
+        ),
         ("README.md", fill(README)),
         (".gitignore", GITIGNORE.to_string()),
     ];
@@ -271,12 +262,14 @@ pub fn create(options: &NewOptions) -> Result<Created, ScaffoldError> {
         let wasm_path = build(dir).map_err(|why| ScaffoldError::FirstBuild(dir.clone(), why))?;
         let wasm = crate::input::read_file(&wasm_path)
             .map_err(|e| ScaffoldError::FirstBuild(dir.clone(), e.to_string()))?;
-        let figures = record(&wasm_path.display().to_string(), &wasm)
+        let figures = budget_file::record(&wasm_path.display().to_string(), &wasm)
             .map_err(|why| ScaffoldError::FirstBuild(dir.clone(), why))?;
-        write(
-            &dir.join("budget.toml"),
-            budget_text(Some(&figures)).as_bytes(),
-        )?;
+        let text = budget_file::render(
+            Some(&figures),
+            Headroom::EXACT,
+            "`host-check new`, from the first `cargo build --release`",
+        );
+        write(&dir.join("budget.toml"), text.as_bytes())?;
         created.built = Some((wasm_path, figures));
     }
     Ok(created)
@@ -359,55 +352,6 @@ fn build(dir: &Path) -> Result<PathBuf, String> {
         .ok_or_else(|| "cargo reported no .wasm artifact".to_string())
 }
 
-/// Checks the module strictly and returns the figures to record; any failure is an error.
-pub fn record(label: &str, wasm: &[u8]) -> Result<Figures, String> {
-    let budgets = Budgets {
-        strict: true,
-        ..Budgets::default()
-    };
-    let report = crate::check::check(label, wasm, &budgets, &[], None);
-    let json = report.to_json();
-    if report.exit_code() != 0 {
-        let failures = json["failures"].to_string();
-        return Err(format!("`host-check check --strict` failed: {failures}"));
-    }
-    let figure = |value: &serde_json::Value, what: &str| {
-        value
-            .as_u64()
-            .ok_or_else(|| format!("the check measured no {what}"))
-    };
-    Ok(Figures {
-        size: figure(&json["size"], "size")?,
-        daemon_fuel: figure(&json["daemon_event"]["execute_fuel"], "daemon fuel")?,
-        note_fuel: figure(&json["note_path"]["fuel_max"], "note fuel")?,
-    })
-}
-
-/// budget.toml: `strict = true`, plus the recorded figures when there are some.
-pub fn budget_text(figures: Option<&Figures>) -> String {
-    let recorded = match figures {
-        None => "\n# No size or fuel budget yet: build (`cargo build --release`), then take `size`,\n\
-                  # `daemon_event.execute_fuel` and `note_path.fuel_max` from `host-check check --json`\n\
-                  # into max_size, daemon_fuel and note_fuel (or run `host-check new` without\n\
-                  # --no-build, which records them).\n"
-            .to_string(),
-        Some(f) => format!(
-            "\n# Recorded by `host-check new` from the first `cargo build --release`.\n\
-             # Module size: measured {} bytes, rounded up to the next 128.\n\
-             max_size = {}\n\
-             # Fuel of one `execute` on MIDIMon's own note-on request: held exactly.\n\
-             daemon_fuel = {}\n\
-             # Fuel of one note-on `execute` with the README's canonical request: held exactly.\n\
-             note_fuel = {}\n",
-            f.size,
-            f.size.div_ceil(128) * 128,
-            f.daemon_fuel,
-            f.note_fuel
-        ),
-    };
-    BUDGET_TOML.replace("@RECORDED@\n", &recorded)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,23 +378,6 @@ mod tests {
         }
         assert!(validate_name(&"a".repeat(65)).is_err());
         assert_eq!(validate_name(&"a".repeat(64)), Ok(()));
-    }
-
-    #[test]
-    fn budget_text_parses_and_records() {
-        let figures = Figures {
-            size: 5000,
-            daemon_fuel: 1234,
-            note_fuel: 2345,
-        };
-        for (figures, size) in [(None, None), (Some(&figures), Some(5120))] {
-            let text = budget_text(figures);
-            let budgets = Budgets::from_toml(&text).expect("budget.toml parses");
-            assert!(budgets.strict);
-            assert_eq!(budgets.max_size, size);
-            assert_eq!(budgets.daemon_fuel, figures.map(|f| f.daemon_fuel));
-            assert_eq!(budgets.note_fuel, figures.map(|f| f.note_fuel));
-        }
     }
 
     #[test]

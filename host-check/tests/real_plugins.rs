@@ -30,6 +30,33 @@ fn template_passes() {
         .as_u64()
         .is_some_and(|f| f > 0));
     host_check(["inspect", path.as_str()]).assert_code(0);
+
+    // `budget` records what the template measures now; the recorded file then passes.
+    let dir = host_check::scratch::ScratchDir::new("budget-test").expect("scratch dir");
+    let file = dir.path().join("budget.toml");
+    let file = file.display().to_string();
+    host_check(["budget", path.as_str(), "--write", file.as_str()]).assert_code(0);
+    let text = std::fs::read_to_string(&file).expect("budget written");
+    assert!(
+        text.contains("strict = true") && text.contains("daemon_fuel = "),
+        "{text}"
+    );
+    host_check(["check", path.as_str(), "--budget", file.as_str()]).assert_passes();
+    host_check(["budget", path.as_str(), "--headroom", "1001"]).assert_code(2);
+}
+
+#[test]
+fn budget_refuses_a_plugin_that_fails_strict() {
+    // The good WAT fixture returns 0 for malformed requests: a README rule, so --strict fails.
+    let fixture = common::TempFile::new("lenient.wasm", &common::Fixture::default().wasm());
+    let path = fixture.path().display().to_string();
+    let out = host_check(["budget", path.as_str()]);
+    out.assert_code(1);
+    assert!(
+        out.stderr.contains("fails (malformed.empty"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
