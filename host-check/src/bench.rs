@@ -51,7 +51,7 @@ use crate::daemon_flow::{self, DaemonContext};
 use crate::dynamic_check::{describe_code, postcard_note_on, request_json_with_metadata, Event};
 use crate::metadata::{MetadataProblem, PluginMeta};
 use crate::optimize::{self, OptimizeError};
-use crate::report::{group, printable};
+use crate::report::{group, nanos, printable};
 use crate::runner::{
     CallError, Entry, Grants, Limits, LoadError, Plugin, PluginInstance, RequestOutcome, ENGINE,
 };
@@ -463,10 +463,6 @@ impl Samples {
             event: Vec::with_capacity(n / EVENT_SHARE as usize + 1),
         }
     }
-}
-
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// A plugin being measured: its instance, its requests and its figures so far.

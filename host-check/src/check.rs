@@ -12,7 +12,7 @@ use crate::budget::{format_duration, Budgets};
 use crate::config::{self, PluginMappings};
 use crate::dynamic_check;
 use crate::optimize;
-use crate::report::{group, Finding, Report};
+use crate::report::{group, Finding, Report, Unit};
 use crate::runner::{Limits, Plugin};
 use crate::static_check;
 
@@ -116,7 +116,9 @@ pub fn check(
         }
     }
 
-    report.extend(size_checks(wasm, budgets));
+    let (sizes, optimized) = size_checks(wasm, budgets);
+    report.extend(sizes);
+    report.size_optimized = optimized;
 
     match (&info, &plugin) {
         (Some(info), Some(plugin)) => {
@@ -174,11 +176,17 @@ fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
             ),
         ),
     }
+    .measured(
+        plugin.disk_exceeded().unwrap_or(used),
+        Some(budgets.max_disk),
+        Unit::Bytes,
+    )
 }
 
-/// `size` and `size.optimized`.
-fn size_checks(wasm: &[u8], budgets: &Budgets) -> Vec<Finding> {
+/// `size` and `size.optimized`, and the optimized size when it was measured.
+fn size_checks(wasm: &[u8], budgets: &Budgets) -> (Vec<Finding>, Option<u64>) {
     let size = wasm.len() as u64;
+    let mut measured = None;
     let mut findings = vec![match budgets.max_size {
         Some(max) if size > max => Finding::fail(
             "size",
@@ -196,14 +204,16 @@ fn size_checks(wasm: &[u8], budgets: &Budgets) -> Vec<Finding> {
             "size",
             format!("{} bytes (no --max-size budget)", group(size)),
         ),
-    }];
+    }
+    .measured(size, budgets.max_size, Unit::Bytes)];
     findings.push(match budgets.max_size_optimized {
         None => Finding::skip("size.optimized", "no --max-size-optimized budget"),
         Some(max) => match optimize::optimize(wasm) {
             Err(e) => Finding::fail("size.optimized", e.to_string()),
             Ok(optimized) => {
                 let optimized = optimized.len() as u64;
-                if optimized > max {
+                measured = Some(optimized);
+                let finding = if optimized > max {
                     Finding::fail(
                         "size.optimized",
                         format!(
@@ -221,9 +231,10 @@ fn size_checks(wasm: &[u8], budgets: &Budgets) -> Vec<Finding> {
                             group(max)
                         ),
                     )
-                }
+                };
+                finding.measured(optimized, Some(max), Unit::Bytes)
             }
         },
     });
-    findings
+    (findings, measured)
 }

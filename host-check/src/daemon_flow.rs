@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::budget::{format_duration, Budgets};
 use crate::dynamic_check::describe_code;
-use crate::report::{group, DaemonEvent, Finding, Report};
+use crate::report::{group, DaemonEvent, Finding, Report, Unit};
 use crate::runner::{CallError, FuelMode, Grants, Plugin};
 use crate::stats;
 
@@ -364,7 +364,8 @@ fn event_checks(
         )
     } else {
         Finding::fail(id, problems.join("; "))
-    });
+    }
+    .measured(figures.execute_fuel, budgets.daemon_fuel, Unit::Fuel));
     report.daemon_event = Some(figures);
 }
 

@@ -27,7 +27,7 @@ use core_abi::error::ErrorCode;
 use crate::budget::{format_duration, Budgets};
 use crate::daemon_flow::{self, ActionNames};
 use crate::metadata::PluginMeta;
-use crate::report::{group, Finding, NotePath, PhaseOutput, Report, README_RULE};
+use crate::report::{group, nanos, Finding, NotePath, PhaseOutput, Report, Unit, README_RULE};
 use crate::runner::{
     CallError, Captured, Entry, FuelMode, Grants, Plugin, PluginInstance, RequestError,
     RequestOutcome, Stage,
@@ -1051,56 +1051,66 @@ fn note_path(
         )
     });
 
-    report.push(match budgets.note_fuel {
-        Some(budget) if n.fuel_max > budget => Finding::fail(
-            "note_path.fuel",
-            format!(
-                "a note-on execute used {} fuel, over the budget of {} (--note-fuel)",
-                group(n.fuel_max),
-                group(budget)
+    report.push(
+        match budgets.note_fuel {
+            Some(budget) if n.fuel_max > budget => Finding::fail(
+                "note_path.fuel",
+                format!(
+                    "a note-on execute used {} fuel, over the budget of {} (--note-fuel)",
+                    group(n.fuel_max),
+                    group(budget)
+                ),
             ),
-        ),
-        Some(budget) => Finding::pass(
-            "note_path.fuel",
-            format!(
-                "{} fuel per note-on (budget {})",
-                group(n.fuel_max),
-                group(budget)
+            Some(budget) => Finding::pass(
+                "note_path.fuel",
+                format!(
+                    "{} fuel per note-on (budget {})",
+                    group(n.fuel_max),
+                    group(budget)
+                ),
             ),
-        ),
-        None => Finding::pass(
-            "note_path.fuel",
-            format!(
-                "{} fuel per note-on (no --note-fuel budget)",
-                group(n.fuel_max)
+            None => Finding::pass(
+                "note_path.fuel",
+                format!(
+                    "{} fuel per note-on (no --note-fuel budget)",
+                    group(n.fuel_max)
+                ),
             ),
-        ),
-    });
-    report.push(match budgets.note_p99 {
-        Some(budget) if n.execute.p99 > budget => Finding::fail(
-            "note_path.p99",
-            format!(
-                "p99 latency of note-on execute is {}, over the budget of {} (--note-p99)",
-                format_duration(n.execute.p99),
-                format_duration(budget)
+        }
+        .measured(n.fuel_max, budgets.note_fuel, Unit::Fuel),
+    );
+    report.push(
+        match budgets.note_p99 {
+            Some(budget) if n.execute.p99 > budget => Finding::fail(
+                "note_path.p99",
+                format!(
+                    "p99 latency of note-on execute is {}, over the budget of {} (--note-p99)",
+                    format_duration(n.execute.p99),
+                    format_duration(budget)
+                ),
             ),
-        ),
-        Some(budget) => Finding::pass(
-            "note_path.p99",
-            format!(
-                "p99 {} (budget {})",
-                format_duration(n.execute.p99),
-                format_duration(budget)
+            Some(budget) => Finding::pass(
+                "note_path.p99",
+                format!(
+                    "p99 {} (budget {})",
+                    format_duration(n.execute.p99),
+                    format_duration(budget)
+                ),
             ),
-        ),
-        None => Finding::pass(
-            "note_path.p99",
-            format!(
-                "p99 {} (no --note-p99 budget)",
-                format_duration(n.execute.p99)
+            None => Finding::pass(
+                "note_path.p99",
+                format!(
+                    "p99 {} (no --note-p99 budget)",
+                    format_duration(n.execute.p99)
+                ),
             ),
+        }
+        .measured(
+            nanos(n.execute.p99),
+            budgets.note_p99.map(nanos),
+            Unit::Nanos,
         ),
-    });
+    );
     report.push(if n.memory_growth > 0 {
         Finding::warn(
             "note_path.memory",
@@ -1236,7 +1246,7 @@ fn postcard_checks(
             format!("action index {index} returned {}", describe_code(code)),
         ),
     });
-    report.push(match (fuel, budgets.postcard_fuel) {
+    let finding = match (fuel, budgets.postcard_fuel) {
         (None, _) => Finding::skip("postcard.fuel", "not measured: the postcard call failed"),
         (Some(f), Some(budget)) if f > budget => Finding::fail(
             "postcard.fuel",
@@ -1254,6 +1264,10 @@ fn postcard_checks(
             "postcard.fuel",
             format!("{} fuel per note-on (no --postcard-fuel budget)", group(f)),
         ),
+    };
+    report.push(match fuel {
+        Some(f) => finding.measured(f, budgets.postcard_fuel, Unit::Fuel),
+        None => finding,
     });
     let id = "postcard.unknown";
     let out_of_range = u32::try_from(meta.actions.len()).unwrap_or(u32::MAX);

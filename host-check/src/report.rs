@@ -68,6 +68,39 @@ impl Status {
     }
 }
 
+/// The unit of a [`Measure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes.
+    Bytes,
+    /// Fuel (wasm instructions).
+    Fuel,
+    /// Nanoseconds.
+    Nanos,
+}
+
+impl Unit {
+    /// `bytes`, `fuel` or `ns`, as in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Bytes => "bytes",
+            Unit::Fuel => "fuel",
+            Unit::Nanos => "ns",
+        }
+    }
+}
+
+/// The figure a check measured and the budget it was held to, for tools (`--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    /// What was measured.
+    pub measured: u64,
+    /// The budget; `None` when none was set.
+    pub limit: Option<u64>,
+    /// Their unit.
+    pub unit: Unit,
+}
+
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -77,6 +110,8 @@ pub struct Finding {
     pub status: Status,
     /// What was found, in one sentence a plugin author can act on.
     pub detail: String,
+    /// The figure behind the verdict, for checks that compare one with a budget.
+    pub measure: Option<Measure>,
 }
 
 impl Finding {
@@ -86,6 +121,7 @@ impl Finding {
             id: id.to_string(),
             status,
             detail: detail.into(),
+            measure: None,
         }
     }
 
@@ -107,6 +143,16 @@ impl Finding {
     /// A check that did not run.
     pub fn skip(id: &str, detail: impl Into<String>) -> Finding {
         Finding::new(id, Status::Skip, detail)
+    }
+
+    /// The finding with the figure it measured and the budget it was held to.
+    pub fn measured(mut self, measured: u64, limit: Option<u64>, unit: Unit) -> Finding {
+        self.measure = Some(Measure {
+            measured,
+            limit,
+            unit,
+        });
+        self
     }
 
     /// The finding of a rule only the template README sets (MIDIMon does not enforce it): a
@@ -212,6 +258,8 @@ pub struct Report {
     pub daemon_event: Option<DaemonEvent>,
     /// Whether warnings were turned into failures (`--strict`).
     pub strict: bool,
+    /// Size after `wasm-opt -Oz`, when measured (only with a `max_size_optimized` budget).
+    pub size_optimized: Option<u64>,
     /// The module's exports.
     pub exports: Vec<ExportInfo>,
     /// The module's imports.
@@ -496,8 +544,15 @@ impl Report {
 
     /// The `--json` report (schema in `host-check/README.md`).
     pub fn to_json(&self) -> Value {
-        let finding =
-            |c: &Finding| json!({ "id": c.id, "status": c.status.json_name(), "detail": c.detail });
+        let finding = |c: &Finding| {
+            let mut f = json!({ "id": c.id, "status": c.status.json_name(), "detail": c.detail });
+            if let (Some(m), Some(object)) = (c.measure, f.as_object_mut()) {
+                object.insert("measured".to_string(), m.measured.into());
+                object.insert("limit".to_string(), m.limit.into());
+                object.insert("unit".to_string(), m.unit.name().into());
+            }
+            f
+        };
         let brief = |c: &Finding| json!({ "id": c.id, "detail": c.detail });
         let metadata = self.metadata.as_ref().map(|m| {
             json!({
@@ -575,6 +630,7 @@ impl Report {
             "engine": ENGINE,
             "file": self.file,
             "size": self.size,
+            "size_optimized": self.size_optimized,
             "abi_version": self.abi_version,
             "verdict": if self.passed() { "pass" } else { "fail" },
             "strict": self.strict,
@@ -603,7 +659,7 @@ fn latency_text(l: &Latency) -> String {
 }
 
 /// A duration in whole nanoseconds, saturating.
-fn nanos(d: Duration) -> u64 {
+pub fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 

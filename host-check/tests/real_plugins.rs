@@ -29,6 +29,22 @@ fn template_passes() {
     assert!(v["note_path"]["postcard_fuel"]
         .as_u64()
         .is_some_and(|f| f > 0));
+    // Checks that compare a figure with a budget carry both, with the unit.
+    let check = |id: &str| {
+        v["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let size = check("size");
+    assert_eq!(size["measured"], v["size"]);
+    assert!(size["limit"].is_null(), "no --max-size given: {size}");
+    assert_eq!(size["unit"], "bytes");
+    let daemon = check("daemon.event");
+    assert_eq!(daemon["measured"], v["daemon_event"]["execute_fuel"]);
+    assert_eq!(daemon["unit"], "fuel");
+    assert!(check("exports.init").get("measured").is_none());
     host_check(["inspect", path.as_str()]).assert_code(0);
 
     // `budget` records what the template measures now; the recorded file then passes.
