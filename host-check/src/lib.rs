@@ -26,6 +26,7 @@
 //! - [`disk`]: the disk budget of the sandbox directory;
 //! - [`scratch`]: self-removing temporary directories;
 //! - [`signals`]: removing them on SIGINT/SIGTERM;
+//! - [`formats`]: the report as GitHub annotations, JUnit XML or a Markdown summary;
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`budget_file`]: a budget file recorded from what a plugin measures now;
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
@@ -46,6 +47,7 @@ pub mod control_flow;
 pub mod daemon_flow;
 pub mod disk;
 pub mod dynamic_check;
+pub mod formats;
 pub mod input;
 pub mod inspect;
 pub mod manifest;

@@ -15,7 +15,9 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
-use host_check::{bench, budget_file, check, config, input, inspect, manifest, run, scaffold};
+use host_check::{
+    bench, budget_file, check, config, formats, input, inspect, manifest, run, scaffold,
+};
 
 /// Exit code: every check passed (warnings allowed).
 const EXIT_PASS: u8 = 0;
@@ -167,9 +169,14 @@ struct LimitArgs {
 struct CheckArgs {
     /// The plugin module (.wasm).
     plugin: PathBuf,
-    /// Print one JSON object (schema in host-check/README.md) instead of the text report.
-    #[arg(long)]
+    /// Print one JSON object (schema in host-check/README.md) instead of the text report;
+    /// the same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// The report's shape: text, json, github (workflow annotations), junit (XML) or
+    /// markdown (a job summary) [default: text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
     /// Also show what the plugin wrote to stdout and stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -222,6 +229,21 @@ struct CheckArgs {
     /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
     #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
     config: Option<PathBuf>,
+}
+
+/// The shapes of `check`'s report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// The table for people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// GitHub workflow annotations.
+    Github,
+    /// A JUnit XML report.
+    Junit,
+    /// A Markdown job summary.
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -374,12 +396,20 @@ fn cmd_check(args: CheckArgs) -> u8 {
     };
     let label = args.plugin.display().to_string();
     let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_ref());
-    if args.json {
-        let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
-        print(&format!("{text}\n"));
-    } else {
-        print(&report.render_text(TextStyle::detect(args.verbose)));
-    }
+    let format = match (args.json, args.format) {
+        (true, _) => Format::Json,
+        (false, format) => format.unwrap_or(Format::Text),
+    };
+    print(&match format {
+        Format::Text => report.render_text(TextStyle::detect(args.verbose)),
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+            format!("{text}\n")
+        }
+        Format::Github => formats::github(&report),
+        Format::Junit => formats::junit(&report),
+        Format::Markdown => formats::markdown(&report),
+    });
     report.exit_code()
 }
 

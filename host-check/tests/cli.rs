@@ -389,3 +389,38 @@ fn run_reports_a_trap() {
     ]);
     out.assert_code(2);
 }
+
+#[test]
+fn ci_formats_carry_the_verdict_and_the_exit_code() {
+    // MIDIMon drops a plugin whose metadata has no license: one failure.
+    let fixture = Fixture {
+        metadata: br#"{"name":"p","version":"1.0.0","description":"d","author":"a","type":"action","actions":["my_action"]}"#.to_vec(),
+        ..Fixture::default()
+    };
+    let github = check_fixture(&fixture, &["--format", "github"]);
+    github.assert_code(1);
+    assert!(
+        github
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=")
+                && l.contains("title=host-check init.metadata::")),
+        "{}",
+        github.stdout
+    );
+    let junit = check_fixture(&fixture, &["--format", "junit"]);
+    junit.assert_code(1);
+    assert!(junit.stdout.starts_with("<?xml"));
+    assert!(junit.stdout.contains(
+        "name=\"init.metadata\"><failure message=\"metadata has no &quot;license&quot; field"
+    ));
+    let markdown = check_fixture(&fixture, &["--format", "markdown"]);
+    markdown.assert_code(1);
+    assert!(
+        markdown.stdout.contains("- **FAIL** `init.metadata`"),
+        "{}",
+        markdown.stdout
+    );
+    check_fixture(&fixture, &["--format", "json", "--json"]).assert_code(2);
+    check_fixture(&fixture, &["--format", "yaml"]).assert_code(2);
+}
