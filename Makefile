@@ -49,11 +49,6 @@ endif
 override SUBJECT_OPT := $(OUT)/$(basename $(notdir $(SUBJECT))).opt.wasm
 override BUDGET_FLAG := $(if $(strip $(BUDGET)),--budget $(BUDGET))
 
-# binaryen 108 (Debian) assumes the MVP feature set for a stripped module, which has no
-# target_features section: name what rustc's wasm32 targets emit by default.
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
-                  --enable-nontrapping-float-to-int --enable-multivalue --enable-reference-types
-
 HOST_CHECK := $(CARGO) run --quiet -p host-check --
 
 .PHONY: all install-deps build build-release optimize test inspect check bench install fuzz \
@@ -92,10 +87,9 @@ build-release: install-deps
 ## optimize: wasm-opt -Oz on the release template (or PLUGIN), into target/plugins/<name>.opt.wasm.
 optimize: install-deps $(SUBJECT_DEPS)
 	@mkdir -p $(OUT)
-	@[ "$$(realpath -m '$(SUBJECT_OPT)')" != "$$(realpath -m '$(SUBJECT)')" ] || \
-	  { echo "make optimize: refusing to overwrite $(SUBJECT); rename it" >&2; exit 2; }
-	wasm-opt $(WASM_OPT_FLAGS) $(SUBJECT) -o $(SUBJECT_OPT)
-	@echo "$$(stat -c %s $(SUBJECT)) bytes -> $$(stat -c %s $(SUBJECT_OPT)) bytes after wasm-opt -Oz"
+	# host-check holds the one list of wasm-opt flags (the features rustc's wasm32 targets
+	# emit), and refuses to write over the plugin itself.
+	$(HOST_CHECK) optimize $(SUBJECT) --out $(SUBJECT_OPT)
 
 fmt-check:
 	$(CARGO) fmt --all --check

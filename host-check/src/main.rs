@@ -16,7 +16,7 @@ use host_check::budget::{
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
 use host_check::{
-    bench, budget_file, check, config, formats, input, inspect, manifest, run, scaffold,
+    bench, budget_file, check, config, formats, input, inspect, manifest, optimize, run, scaffold,
 };
 
 /// Exit code: every check passed (warnings allowed).
@@ -77,6 +77,26 @@ enum Command {
     /// check), so that any growth fails there.
     #[command(after_help = BUDGET_EXIT_CODES)]
     Budget(BudgetArgs),
+    /// Run binaryen's `wasm-opt -Oz` on a plugin with the feature flags rustc's wasm32 targets
+    /// need (the same run as the `size.optimized` check).
+    #[command(after_help = OPTIMIZE_EXIT_CODES)]
+    Optimize(OptimizeArgs),
+}
+
+const OPTIMIZE_EXIT_CODES: &str = "\
+Exit codes:
+  0  the optimised module was written
+  1  wasm-opt failed on the module
+  2  usage or I/O error: missing or unreadable plugin, wasm-opt not installed, --out is the
+     plugin itself or cannot be written";
+
+#[derive(Debug, Args)]
+struct OptimizeArgs {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// Where to write the optimised module (never the plugin itself).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
 }
 
 const BUDGET_EXIT_CODES: &str = "\
@@ -271,6 +291,9 @@ struct RunArgs {
     /// Send a postcard request to `execute_postcard` instead of JSON to `execute`.
     #[arg(long)]
     postcard: bool,
+    /// Also print the request body that was sent.
+    #[arg(long, short)]
+    verbose: bool,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -318,6 +341,7 @@ fn main() -> ExitCode {
         Command::Manifest(args) => cmd_manifest(&args),
         Command::New(args) => cmd_new(args),
         Command::Budget(args) => cmd_budget(&args),
+        Command::Optimize(args) => cmd_optimize(&args),
     };
     ExitCode::from(code)
 }
@@ -458,6 +482,7 @@ fn cmd_run(args: RunArgs) -> u8 {
         context: args.context,
         body,
         postcard: args.postcard,
+        verbose: args.verbose,
     };
     match run::run(&wasm, &budgets, &request) {
         Ok(output) => {
@@ -624,5 +649,41 @@ fn cmd_budget(args: &BudgetArgs) -> u8 {
             }
             Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
         },
+    }
+}
+
+fn cmd_optimize(args: &OptimizeArgs) -> u8 {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(&args.plugin, &args.out) {
+        return usage_error(format!(
+            "--out {} is the plugin itself; name another file",
+            args.out.display()
+        ));
+    }
+    let wasm = match read_plugin(&args.plugin) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    match optimize::optimize(&wasm) {
+        Ok(optimized) => match std::fs::write(&args.out, &optimized) {
+            Ok(()) => {
+                print(&format!(
+                    "{} bytes -> {} bytes after wasm-opt -Oz ({})\n",
+                    wasm.len(),
+                    optimized.len(),
+                    args.out.display()
+                ));
+                EXIT_PASS
+            }
+            Err(e) => usage_error(format!("cannot write {}: {e}", args.out.display())),
+        },
+        Err(e @ optimize::OptimizeError::NotFound) => usage_error(e),
+        Err(e) => {
+            eprintln!("host-check: {e}");
+            EXIT_FAIL
+        }
     }
 }

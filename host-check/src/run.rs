@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use core_abi::binary::{encode_to_vec, BinaryHeader};
+use core_abi::ErrorCode;
 use serde_json::Value;
 use thiserror::Error;
 
@@ -16,7 +17,8 @@ use crate::budget::{format_duration, Budgets};
 use crate::dynamic_check::{describe_code, request_json, Event};
 use crate::metadata::PluginMeta;
 use crate::report::{excerpt, group, printable_lines};
-use crate::runner::{Entry, Grants, Limits, Plugin};
+use crate::runner::{one_line, Entry, Grants, Limits, Plugin};
+use crate::static_check::name_list;
 
 /// What to send.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub struct RunRequest {
     pub body: Option<Vec<u8>>,
     /// Send to `execute_postcard` instead of `execute`.
     pub postcard: bool,
+    /// Also print the request body that was sent (`-v`).
+    pub verbose: bool,
 }
 
 /// Why `run` could not do its job.
@@ -89,6 +93,17 @@ pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOu
             Entry::Postcard => "execute_postcard (postcard)",
         }
     );
+    if request.verbose {
+        let shown = match entry {
+            Entry::Json => excerpt(&body).0,
+            Entry::Postcard => body
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let _ = writeln!(out, "body       {}", one_line(&shown));
+    }
 
     let grants = Grants::for_plugin(plugin.imports_wasi(), capabilities);
     let mut instance = plugin
@@ -101,6 +116,9 @@ pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOu
     let exit_code = match &result {
         Ok(o) => {
             let _ = writeln!(out, "returned   {}", describe_code(o.code));
+            if let Some(hint) = hint(o.code, meta.as_ref().ok(), request) {
+                let _ = writeln!(out, "hint       {hint}");
+            }
             let _ = writeln!(out, "fuel       {}", group(o.fuel));
             let _ = writeln!(
                 out,
@@ -135,6 +153,34 @@ pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOu
         text: printable_lines(&out),
         exit_code,
     })
+}
+
+/// What an author can do about a code: the declared actions for 3, the params' type for 4.
+fn hint(code: i32, meta: Option<&PluginMeta>, request: &RunRequest) -> Option<String> {
+    if code == ErrorCode::UnknownAction.code() {
+        let meta = meta?;
+        return Some(if meta.actions.is_empty() {
+            "the metadata lists no actions".to_string()
+        } else {
+            format!("declared actions: {}", name_list(&meta.actions))
+        });
+    }
+    if code == ErrorCode::InvalidField.code() {
+        let context: Value = serde_json::from_str(request.context.as_deref()?).ok()?;
+        let not_strings: Vec<&String> = context["metadata"]
+            .as_object()?
+            .iter()
+            .filter(|(_, v)| !v.is_string())
+            .map(|(k, _)| k)
+            .collect();
+        if !not_strings.is_empty() {
+            return Some(format!(
+                "params (context.metadata) values must be strings, and these are not: {}",
+                name_list(&not_strings)
+            ));
+        }
+    }
+    None
 }
 
 /// The entry point and body to send.

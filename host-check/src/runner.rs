@@ -1084,6 +1084,12 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
             Trap::Interrupt => CallError::TimedOut {
                 timeout: limits.timeout,
             },
+            Trap::UnreachableCodeReached => CallError::Trap {
+                message: format!(
+                    "{trap}, probably a Rust panic (a no_std panic handler is `unreachable`) in {}",
+                    trap_function(error)
+                ),
+            },
             other => CallError::Trap {
                 message: other.to_string(),
             },
@@ -1108,6 +1114,24 @@ fn classify(error: &wasmtime::Error, limits: Limits, denied: Option<u64>) -> Cal
     // limit): the plugin's trap, not a fault of the host.
     CallError::Trap {
         message: format!("a WASI call trapped: {}", error_message(error)),
+    }
+}
+
+/// Where a trap happened: the innermost frame's function name, or its index when the module has
+/// no name section (build with `debug = 1` or without `strip` to get names).
+fn trap_function(error: &wasmtime::Error) -> String {
+    let frame = error
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .and_then(|trace| {
+            trace
+                .frames()
+                .first()
+                .map(|f| (f.func_index(), f.func_name().map(str::to_string)))
+        });
+    match frame {
+        Some((_, Some(name))) => format!("`{}`", one_line(&name)),
+        Some((index, None)) => format!("function #{index} (the module has no names)"),
+        None => "an unknown function".to_string(),
     }
 }
 

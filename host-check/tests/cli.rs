@@ -424,3 +424,48 @@ fn ci_formats_carry_the_verdict_and_the_exit_code() {
     check_fixture(&fixture, &["--format", "json", "--json"]).assert_code(2);
     check_fixture(&fixture, &["--format", "yaml"]).assert_code(2);
 }
+
+#[test]
+fn run_hints_at_codes_3_and_4_and_shows_the_body_with_v() {
+    // The template: 3 for an undeclared action, 4 for a params value that is not a string.
+    let wasm = common::build_plugin(
+        "template-nostd",
+        "wasm32-unknown-unknown",
+        "template_nostd.wasm",
+    );
+    let path = wasm.display().to_string();
+    let out = host_check(["run", path.as_str(), "nope"]);
+    out.assert_code(1);
+    assert!(
+        out.stdout
+            .contains("hint       declared actions: my_action, velocity_curve, note_filter"),
+        "{}",
+        out.stdout
+    );
+    let out = host_check([
+        "run",
+        path.as_str(),
+        "velocity_curve",
+        "-v",
+        "--context",
+        r#"{"velocity":64,"metadata":{"curve":1}}"#,
+    ]);
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains("returned   4 (invalid_field)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("values must be strings, and these are not: curve"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(r#"body       {"action":"velocity_curve","context":{"velocity":64"#),
+        "{}",
+        out.stdout
+    );
+}
