@@ -140,6 +140,31 @@ impl<'a> Text<'a> {
             Some(value)
         }
     }
+
+    /// Parses the decoded text as a decimal integer with an optional leading `-`, e.g. a
+    /// `semitones = "-12"` parameter. Returns `None` for an empty text, a lone `-`, a `+`, any
+    /// other non-digit, or a value outside `i32`.
+    pub fn parse_i32(&self) -> Option<i32> {
+        let raw = self.raw;
+        // The minus sign, plain or as the escape `\u002d`.
+        let sign = if raw.starts_with('-') {
+            1
+        } else if self.escaped
+            && raw
+                .get(..6)
+                .is_some_and(|e| e.eq_ignore_ascii_case("\\u002d"))
+        {
+            6
+        } else {
+            0
+        };
+        let digits = Text {
+            raw: raw.get(sign..)?,
+            escaped: self.escaped,
+        };
+        let magnitude = i64::from(digits.parse_u32()?);
+        i32::try_from(if sign > 0 { -magnitude } else { magnitude }).ok()
+    }
 }
 
 impl PartialEq<str> for Text<'_> {
@@ -523,6 +548,29 @@ mod tests {
         assert_eq!(Text::plain("").parse_u32(), None);
         assert_eq!(Text::plain("-1").parse_u32(), None);
         assert_eq!(Text::plain("4294967296").parse_u32(), None);
+    }
+
+    #[test]
+    fn parses_signed_parameters() {
+        assert_eq!(Text::plain("-12").parse_i32(), Some(-12));
+        assert_eq!(Text::plain("12").parse_i32(), Some(12));
+        assert_eq!(Text::plain("-0").parse_i32(), Some(0));
+        assert_eq!(Text::plain("-2147483648").parse_i32(), Some(i32::MIN));
+        assert_eq!(Text::plain("2147483647").parse_i32(), Some(i32::MAX));
+        assert_eq!(Text::json_test(r"\u002d\u0031").parse_i32(), Some(-1));
+        assert_eq!(Text::json_test(r"\u002D7").parse_i32(), Some(-7));
+        for bad in [
+            "",
+            "-",
+            "+5",
+            "--1",
+            "1-",
+            "2147483648",
+            "-2147483649",
+            " 1",
+        ] {
+            assert_eq!(Text::plain(bad).parse_i32(), None, "{bad:?}");
+        }
     }
 
     #[test]
