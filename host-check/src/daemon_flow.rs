@@ -41,6 +41,13 @@ pub fn midimon_start_fuel(measured: u64) -> u64 {
     measured.saturating_sub(START_FUEL_DELTA)
 }
 
+/// Actions whose events are also run with [`SWEEP_VELOCITIES`] (and whose README-shaped note-on
+/// is swept over every note).
+pub const SWEEP_ACTIONS: usize = 8;
+
+/// Velocities at the edges of the MIDI range and of its halves, sent in more events.
+pub const SWEEP_VELOCITIES: [u8; 7] = [1, 2, 63, 64, 65, 126, 127];
+
 /// Most actions run through the daemon's flow (five fresh instances each).
 pub const MAX_ACTIONS: usize = 64;
 
@@ -193,7 +200,7 @@ pub fn checks(
     let mut null_alloc = false;
     let mut stopped: Option<String> = None;
     let mut tripped: Option<String> = None;
-    for action in names.iter().take(MAX_ACTIONS) {
+    for (position, action) in names.iter().take(MAX_ACTIONS).enumerate() {
         let id = format!("daemon.{action}");
         if let Some(why) = &stopped {
             report.push(Finding::skip(&id, why.clone()));
@@ -201,12 +208,22 @@ pub fn checks(
         }
         let mut codes = Vec::new();
         let mut failure = None;
-        for context in DaemonContext::ALL {
+        // The five contexts whose codes the finding lists, then (for the first actions) the
+        // velocities at the edges of the range, where an off-by-one indexes out of a table: a
+        // panic on velocity 127 must fail here, not on stage.
+        let sweep = (position < SWEEP_ACTIONS)
+            .then_some(SWEEP_VELOCITIES)
+            .into_iter()
+            .flatten()
+            .map(|v| DaemonContext::new(Some(v), None));
+        for (n, context) in DaemonContext::ALL.into_iter().chain(sweep).enumerate() {
             let started = Instant::now();
             match run_event(plugin, grants, &daemon_request(action, context)) {
                 Ok(outcome) => {
                     null_alloc |= outcome.ptr == 0;
-                    codes.push((context, outcome.code));
+                    if n < DaemonContext::ALL.len() {
+                        codes.push((context, outcome.code));
+                    }
                 }
                 Err(e) => {
                     if matches!(e.error, CallError::TimedOut { .. })
@@ -225,11 +242,14 @@ pub fn checks(
         }
         let zero = codes.iter().any(|(_, code)| *code == 0);
         any_zero |= zero;
-        let summary = codes
+        let mut summary = codes
             .iter()
             .map(|(c, code)| format!("{} → {}", c.label(), describe_code(*code)))
             .collect::<Vec<_>>()
             .join("; ");
+        if position < SWEEP_ACTIONS {
+            summary.push_str("; no trap on velocities 1, 2, 63, 64, 65, 126, 127");
+        }
         report.push(match failure {
             Some((context, e)) => Finding::fail(
                 &id,

@@ -839,6 +839,10 @@ fn action_checks(session: &mut Session<'_>, meta: &PluginMeta, report: &mut Repo
         }
     }
 
+    for action in meta.actions.iter().take(daemon_flow::SWEEP_ACTIONS) {
+        report.push(sweep(session, action));
+    }
+
     let id = "actions.unknown";
     let mut undeclared = UNDECLARED_ACTION.to_string();
     while meta.action_index(&undeclared).is_some() {
@@ -859,6 +863,44 @@ fn action_checks(session: &mut Session<'_>, meta: &PluginMeta, report: &mut Repo
         ),
     };
     report.push(finding);
+}
+
+/// Velocities of the note sweep (with every note 0-127).
+const SWEEP_VELOCITIES: [u8; 4] = [0, 1, 64, 127];
+
+/// `actions.<action>.sweep`: the README's note-on for every note 0-127 at a few velocities
+/// must not trap, so that an out-of-range index on some note fails in CI, not on stage.
+fn sweep(session: &mut Session<'_>, action: &str) -> Finding {
+    let id = format!("actions.{action}.sweep");
+    let literal = json_string(action);
+    let mut codes: Vec<i32> = Vec::new();
+    for velocity in SWEEP_VELOCITIES {
+        for note in 0..=127u8 {
+            let fields = format!(r#""velocity":{velocity},"note":{note},"cc":null,"value":null"#);
+            let body = request_with(&literal, &fields, r#"{"key":"value"}"#, "");
+            match session.request(&id, Entry::Json, &body) {
+                Ok(o) => {
+                    if !codes.contains(&o.code) {
+                        codes.push(o.code);
+                    }
+                }
+                Err(Failure::Failed(_, why)) => {
+                    return Finding::fail(&id, format!("note {note}, velocity {velocity}: {why}"));
+                }
+                Err(skipped) => return skipped.finding(&id),
+            }
+        }
+    }
+    codes.sort_unstable();
+    let seen: Vec<String> = codes.iter().map(|&c| describe_code(c)).collect();
+    Finding::pass(
+        &id,
+        format!(
+            "{} note-ons (notes 0-127, velocities 0, 1, 64, 127) returned without a trap: {}",
+            128 * SWEEP_VELOCITIES.len(),
+            seen.join(", ")
+        ),
+    )
 }
 
 /// `malformed.*`: requests a correct host never sends must not trap.

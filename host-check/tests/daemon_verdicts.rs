@@ -252,3 +252,37 @@ fn metadata_midimon_rejects_fails_by_default() {
         );
     }
 }
+
+#[test]
+fn a_panic_on_velocity_127_fails_by_default() {
+    // Traps (as a Rust panic would) on any request with a member equal to 127.
+    let execute = format!(
+        r#"
+        (block $clean
+            (loop $scan
+                (br_if $clean (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+                (if (i32.eq (i32.load (i32.add (local.get $p) (local.get $i)))
+                            (i32.const 0x3732313a))
+                    (then unreachable))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $scan)))
+        (local.set $i (i32.const 0))
+        {GOOD_EXECUTE}"#
+    );
+    let fixture = Fixture {
+        execute,
+        ..Fixture::default()
+    };
+    let out = check_fixture(&fixture, &[]);
+    out.assert_failure(
+        "FAIL daemon.my_action:",
+        "MIDIMon's execute fails on {velocity 127, mode null}: execute: trap: wasm trap: wasm `unreachable` instruction executed, probably a Rust panic",
+    );
+    // The README's note sweep finds it too (a warning by default: MIDIMon sends no note).
+    assert!(
+        out.stdout.lines().any(|l| l
+            .starts_with("WARN actions.my_action.sweep: template README: note 127, velocity 0:")),
+        "{}",
+        out.stdout
+    );
+}
