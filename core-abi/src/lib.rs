@@ -9,18 +9,20 @@
 //! - [`error`]: the stable error codes `execute` returns (3 = unknown action);
 //! - [`request`]: zero-copy, allocation-free, strict parsing of the JSON request;
 //! - [`binary`]: the same request in postcard, for the `execute_postcard` fast path and firmware;
+//! - [`builder`]: request bodies for a plugin's native tests, written by serde;
 //! - [`metadata`]: plugin metadata, built at compile time and validated by hosts;
 //! - [`text`]: borrowed strings whose JSON escapes are decoded on demand;
 //! - [`json`]: the strict, iterative JSON scanner underneath;
 //! - `guest` (feature `guest`): the `midimon_plugin!` macro that generates a plugin's exports.
 //!
 //! Nothing here allocates, recurses on input or panics on any input, so the same code runs in a
-//! 3 KB wasm plugin, in a host, and on a Cortex-M (`thumbv7em-none-eabihf`).
+//! plugin of a few KB, in a host, and on a Cortex-M (`thumbv7em-none-eabihf`).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![warn(missing_docs)]
 
 pub mod abi;
 pub mod binary;
+pub mod builder;
 pub mod error;
 #[cfg(feature = "guest")]
 pub mod guest;
