@@ -102,6 +102,20 @@ fn new_crate_builds_where_it_is_created_and_passes_its_own_strict_budget() {
         check.stdout, check.stderr
     );
 
+    // Its native unit tests pass, as its README runs them.
+    let tests = Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--target", "host-tuple"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        tests.status.success(),
+        "cargo test in the new crate:\n{}{}",
+        String::from_utf8_lossy(&tests.stdout),
+        String::from_utf8_lossy(&tests.stderr)
+    );
+
     let template = in_tree_template();
     let (new_size, template_size) = (size(&wasm), size(&template));
     println!("scaffolded plugin: {new_size} bytes; template-nostd: {template_size} bytes");
