@@ -2646,27 +2646,10 @@ fn metadata_documents_reach_every_rule() {
     ]
     .map(str::to_owned)
     .to_vec();
-    for field in [
-        "name",
-        "version",
-        "description",
-        "author",
-        "license",
-        "type",
-    ] {
+    for field in &core_oracle::METADATA_FIELDS[..6] {
         expected.push(format!("MissingField({field:?})"));
     }
-    for field in [
-        "name",
-        "version",
-        "description",
-        "author",
-        "license",
-        "type",
-        "homepage",
-        "capabilities",
-        "actions",
-    ] {
+    for field in core_oracle::METADATA_FIELDS {
         expected.push(format!("WrongType({field:?})"));
         expected.push(format!("DuplicateField({field:?})"));
     }

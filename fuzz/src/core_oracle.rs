@@ -863,8 +863,8 @@ enum Keep {
     ActionItem,
 }
 
-/// The top-level members the rules read.
-const METADATA_FIELDS: [&str; 9] = [
+/// The top-level members the rules read: MIDIMon's required six first, then the optional ones.
+pub const METADATA_FIELDS: [&str; 9] = [
     "name",
     "version",
     "description",
