@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ErrorCode;
 use crate::json::load_u64;
 use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
-use crate::text::Text;
+use crate::json::Text;
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -27,18 +27,15 @@ pub mod error;
 #[cfg(feature = "guest")]
 pub mod guest;
 pub mod json;
-mod keys;
 pub mod metadata;
-mod parser;
 pub mod request;
-mod skip;
-pub mod text;
 mod utf8;
 
 pub use error::{ErrorCode, SUCCESS};
 pub use metadata::{Capability, PluginMetadata};
 pub use request::{parse_request, parse_request_in, Request, RequestContext};
-pub use text::Text;
+pub use json::text;
+pub use json::Text;
 
 #[doc(hidden)]
 pub use core::{concat as __concat, stringify as __stringify};

@@ -9,7 +9,7 @@ use super::{is_semver, Capability, CapabilitySet, MetadataError, PluginType};
 use crate::abi::MAX_METADATA_LEN;
 use crate::error::ErrorCode;
 use crate::json::Scanner;
-use crate::text::Text;
+use crate::json::Text;
 
 /// How the `actions` field lists the actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,9 +8,12 @@
 //! [`parse_request`] checks the whole body against the ABI's rules in one pass and returns views
 //! that borrow from it: nothing is copied and nothing is allocated, whatever the body's size.
 
+mod keys;
+mod parse;
+
 use crate::error::ErrorCode;
+use crate::json::Text;
 use crate::json::{scan_string, skip_ws, string_text, Scanner};
-use crate::text::Text;
 
 /// The README's canonical note-on request: what budgets and benchmarks measure.
 pub const CANONICAL_NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
@@ -219,7 +222,7 @@ impl<'a> Iterator for MetadataIter<'a> {
 /// assert!(request.context.metadata.get("curve").unwrap() == "soft");
 /// ```
 pub fn parse_request(body: &[u8]) -> Result<Request<'_>, ErrorCode> {
-    crate::parser::parse(body, &[]).map(|(_, request)| request)
+    parse::parse(body, &[]).map(|(_, request)| request)
 }
 
 /// [`parse_request`], then the action looked up in the plugin's declared `actions`: the index
@@ -239,7 +242,7 @@ pub fn parse_request_in<'a>(
     body: &'a [u8],
     actions: &[&str],
 ) -> Result<(usize, Request<'a>), ErrorCode> {
-    let (index, request) = crate::parser::parse(body, actions)?;
+    let (index, request) = parse::parse(body, actions)?;
     if index >= actions.len() {
         return Err(ErrorCode::UnknownAction);
     }
@@ -261,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_readme_documents_the_canonical_request() {
-        assert!(include_str!("../../README.md").contains(CANONICAL_NOTE_ON));
+        assert!(include_str!("../../../README.md").contains(CANONICAL_NOTE_ON));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::json::{load_u32, load_u64};
+use super::scan::{load_u32, load_u64};
 
 /// A string borrowed from a request: either plain text, or the inside of a JSON string literal
 /// (escapes not yet decoded). Compare it with `==` against a `&str` or iterate its [`chars`].

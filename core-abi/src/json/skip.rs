@@ -15,7 +15,7 @@
 //! [`ErrorCode::NestingTooDeep`].
 
 use crate::error::ErrorCode;
-use crate::json::{byte_at, fault_at, scan_literal, scan_string, Step, MAX_NESTING};
+use super::scan::{byte_at, fault_at, scan_literal, scan_string, Step, MAX_NESTING};
 
 /// Byte classes: what the machine distinguishes.
 mod class {

@@ -14,7 +14,7 @@
 //! the code that is not on the note path (metadata validation, lookups).
 
 use crate::error::ErrorCode;
-use crate::text::{decode_escape, Text, INVALID_ESCAPE};
+use super::text::{decode_escape, Text, INVALID_ESCAPE};
 use crate::utf8::{is_sequence, load_u32_padded, sequence_width};
 
 /// Deepest nesting of arrays and objects in a document, counting every level from the top:
@@ -330,7 +330,7 @@ pub(crate) fn scan_null(bytes: &[u8], pos: usize) -> Step {
     }
 }
 
-pub(crate) use crate::skip::skip_value;
+pub(crate) use super::skip::skip_value;
 
 /// Cursor with a sticky error, over the functions above, for code off the note path.
 ///

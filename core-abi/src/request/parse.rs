@@ -26,9 +26,9 @@ use crate::json::{
     byte_at, fault_at, load_u64, scan_null, scan_string, skip_value, skip_ws_fast, string_text,
     Step,
 };
-use crate::keys::{field_id, known_key, Field, Level};
-use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
-use crate::text::Text;
+use super::keys::{field_id, known_key, Field, Level};
+use super::{Metadata, Request, RequestContext, MIDI_MAX};
+use crate::json::Text;
 
 /// Parses `body`; the index in `actions` of the request's action is `actions.len()` when the
 /// action is not declared.
