@@ -12,10 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bytes::{load_u64, varint};
 use crate::error::ErrorCode;
-use crate::json::load_u64;
-use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 use crate::json::Text;
+use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -195,76 +195,6 @@ fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
     })
 }
 
-/// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64) at
-/// `*pos`, and moves `*pos` past it. One-byte varints (action indexes, counts, lengths) are read
-/// inline; longer ones out of line.
-#[inline(always)]
-fn varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
-    match bytes.get(*pos) {
-        Some(&byte) if byte < 0x80 => {
-            *pos += 1;
-            Some(u64::from(byte))
-        }
-        _ => long_varint(bytes, pos, bits),
-    }
-}
-
-/// [`varint`] of any length.
-#[inline(never)]
-fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
-    // Up to eight bytes from one load: the first byte without its high bit ends the varint,
-    // and the 7-bit groups are gathered with shifts and masks. A 32-bit varint of five bytes
-    // may carry only four bits in the last; a 64-bit one of nine or ten takes the loop.
-    if let Some(word) = load_u64(bytes, *pos) {
-        let last = (!word & 0x8080_8080_8080_8080).trailing_zeros() / 8;
-        let len = last + 1;
-        if len <= 8 && (bits == 64 || len < 5 || (len == 5 && word >> 36 & 0x0F == 0)) {
-            // Each group moves down by one bit per byte before it; the groups past the end
-            // are masked off.
-            let groups = (word & 0x7F)
-                | (word >> 1 & 0x7F << 7)
-                | (word >> 2 & 0x7F << 14)
-                | (word >> 3 & 0x7F << 21)
-                | (word >> 4 & 0x7F << 28)
-                | (word >> 5 & 0x7F << 35)
-                | (word >> 6 & 0x7F << 42)
-                | (word >> 7 & 0x7F << 49);
-            *pos += len as usize;
-            return Some(groups & ((1 << (7 * len)) - 1));
-        }
-    }
-    let mut value: u64 = 0;
-    let mut shift = 0;
-    let mut at = *pos;
-    loop {
-        let byte = *bytes.get(at)?;
-        at += 1;
-        let payload = u64::from(byte & 0x7F);
-        // The last byte may only carry the bits the integer has left.
-        if bits - shift < 7 && payload >> (bits - shift) != 0 {
-            return None;
-        }
-        value |= payload << shift;
-        if byte < 0x80 {
-            *pos = at;
-            return Some(value);
-        }
-        shift += 7;
-        if shift >= bits {
-            return None;
-        }
-    }
-}
-
-/// [`varint`] over a slice cursor.
-#[cfg(test)]
-fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
-    let mut pos = 0;
-    let value = varint(bytes, &mut pos, bits)?;
-    *bytes = &bytes[pos..];
-    Some(value)
-}
-
 /// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
 ///
 /// Metadata pairs are read with this rather than through serde: the guest then links one small
@@ -416,44 +346,6 @@ mod tests {
         let mut tag = buf;
         tag[1] = 2;
         assert_eq!(decode(&tag[..len]).unwrap_err(), ErrorCode::MalformedBinary);
-    }
-
-    #[test]
-    fn varints_follow_postcard() {
-        for v in [0u32, 1, 127, 128, 300, 16_383, 16_384, u32::MAX] {
-            let mut buf = [0u8; 16];
-            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
-            let mut cursor: &[u8] = bytes;
-            assert_eq!(take_varint(&mut cursor, 32), Some(u64::from(v)));
-            assert!(cursor.is_empty());
-        }
-        for v in [0u64, 1 << 35, u64::MAX] {
-            let mut buf = [0u8; 16];
-            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
-            let mut cursor: &[u8] = bytes;
-            assert_eq!(take_varint(&mut cursor, 64), Some(v));
-        }
-        assert_eq!(
-            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F][..], 32),
-            None,
-            "above u32::MAX"
-        );
-        assert_eq!(
-            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F][..], 32),
-            Some(u64::from(u32::MAX))
-        );
-        assert_eq!(
-            take_varint(
-                &mut &[0xFF; 9]
-                    .iter()
-                    .copied()
-                    .chain([0x02])
-                    .collect::<std::vec::Vec<_>>()[..],
-                64
-            ),
-            None
-        );
-        assert_eq!(take_varint(&mut &[0x80][..], 32), None, "truncated");
     }
 
     #[test]

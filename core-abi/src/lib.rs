@@ -23,6 +23,7 @@
 pub mod abi;
 pub mod binary;
 pub mod builder;
+mod bytes;
 pub mod error;
 #[cfg(feature = "guest")]
 pub mod guest;
@@ -32,10 +33,10 @@ pub mod request;
 mod utf8;
 
 pub use error::{ErrorCode, SUCCESS};
-pub use metadata::{Capability, PluginMetadata};
-pub use request::{parse_request, parse_request_in, Request, RequestContext};
 pub use json::text;
 pub use json::Text;
+pub use metadata::{Capability, PluginMetadata};
+pub use request::{parse_request, parse_request_in, Request, RequestContext};
 
 #[doc(hidden)]
 pub use core::{concat as __concat, stringify as __stringify};

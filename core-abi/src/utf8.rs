@@ -6,7 +6,7 @@
 //! 32-bit load with a few masks, in a loop that stays on the non-ASCII run, so that every width
 //! costs about the same per byte (~12 instructions) and the total is bounded by the length.
 
-use crate::json::{byte_at, load_u64};
+use crate::bytes::{byte_at, load_u32_padded, load_u64};
 
 /// Width of the well-formed sequence whose bytes are the low end of `w` (little-endian, lead
 /// byte first, lead byte non-ASCII), or 0 for an invalid, overlong, surrogate or truncated
@@ -49,21 +49,6 @@ pub(crate) fn non_ascii_run_end(bytes: &[u8], mut pos: usize) -> usize {
 /// Whether the bytes at `pos` start with a well-formed non-ASCII sequence.
 pub(crate) fn is_sequence(bytes: &[u8], pos: usize) -> bool {
     sequence_width(load_u32_padded(bytes, pos)) != 0
-}
-
-/// The four bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
-#[inline(always)]
-pub(crate) fn load_u32_padded(bytes: &[u8], pos: usize) -> u32 {
-    match bytes.get(pos..pos + 4) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => {
-            let mut word = 0;
-            for i in 0..3 {
-                word |= u32::from(byte_at(bytes, pos + i)) << (8 * i);
-            }
-            word
-        }
-    }
 }
 
 /// Whether `text` is UTF-8: ASCII eight bytes at a time, non-ASCII runs as above.

@@ -13,9 +13,10 @@
 //! `u64` that travels in a register. [`Scanner`] wraps those functions with a sticky error for
 //! the code that is not on the note path (metadata validation, lookups).
 
-use crate::error::ErrorCode;
 use super::text::{decode_escape, Text, INVALID_ESCAPE};
-use crate::utf8::{is_sequence, load_u32_padded, sequence_width};
+use crate::bytes::{byte_at, load_u32_padded, load_u64};
+use crate::error::ErrorCode;
+use crate::utf8::{is_sequence, sequence_width};
 
 /// Deepest nesting of arrays and objects in a document, counting every level from the top:
 /// `[[1]]` nests 2 levels. Deeper input is rejected with [`ErrorCode::NestingTooDeep`].
@@ -81,12 +82,6 @@ impl Step {
             None
         }
     }
-}
-
-/// The byte at `pos`, or 0 past the end (0 is never valid where a token starts).
-#[inline(always)]
-pub(crate) fn byte_at(bytes: &[u8], pos: usize) -> u8 {
-    bytes.get(pos).copied().unwrap_or(0)
 }
 
 /// The position of the first non-whitespace byte at or after `pos`.
@@ -220,20 +215,6 @@ fn string_run_end(bytes: &[u8], mut pos: usize) -> usize {
         pos += 1;
     }
     pos
-}
-
-/// The eight bytes at `pos` as a little-endian `u64` (one unaligned load on wasm).
-#[inline(always)]
-pub(crate) fn load_u64(bytes: &[u8], pos: usize) -> Option<u64> {
-    let chunk: &[u8; 8] = bytes.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(*chunk))
-}
-
-/// The four bytes at `pos` as a little-endian `u32`.
-#[inline(always)]
-pub(crate) fn load_u32(bytes: &[u8], pos: usize) -> Option<u32> {
-    let chunk: &[u8; 4] = bytes.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_le_bytes(*chunk))
 }
 
 /// The contents of a string literal that [`scan_string`] accepted: `start` is the position of

@@ -14,8 +14,9 @@
 //! UTF-8 sequence is [`ErrorCode::InvalidUtf8`]), nesting past the limit is
 //! [`ErrorCode::NestingTooDeep`].
 
+use super::scan::{fault_at, scan_literal, scan_string, Step, MAX_NESTING};
+use crate::bytes::byte_at;
 use crate::error::ErrorCode;
-use super::scan::{byte_at, fault_at, scan_literal, scan_string, Step, MAX_NESTING};
 
 /// Byte classes: what the machine distinguishes.
 mod class {

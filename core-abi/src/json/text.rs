@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use super::scan::{load_u32, load_u64};
+use crate::bytes::bytes_eq;
 
 /// A string borrowed from a request: either plain text, or the inside of a JSON string literal
 /// (escapes not yet decoded). Compare it with `==` against a `&str` or iterate its [`chars`].
@@ -289,41 +289,6 @@ fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
     j == other.len()
 }
 
-/// Byte-wise equality, eight bytes at a time.
-///
-/// `==` on slices calls `memcmp`, which on wasm is a byte loop costing ~12 instructions a byte;
-/// action and field names are compared on every request, so this is worth its few lines. The
-/// last word (or, below eight bytes, the last half-word pair) overlaps the one before, so no
-/// length needs a byte loop.
-pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if len != b.len() {
-        return false;
-    }
-    if len >= 8 {
-        let mut i = 0;
-        while i + 8 < len {
-            if load_u64(a, i) != load_u64(b, i) {
-                return false;
-            }
-            i += 8;
-        }
-        // The last eight bytes, overlapping the words before.
-        return load_u64(a, len - 8) == load_u64(b, len - 8);
-    }
-    if len >= 4 {
-        return load_u32(a, 0) == load_u32(b, 0) && load_u32(a, len - 4) == load_u32(b, len - 4);
-    }
-    let mut i = 0;
-    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
-        if x != y {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// Writes the UTF-8 encoding of code point `c` and returns its length; [`INVALID_ESCAPE`]
 /// (or anything above U+10FFFF) becomes U+FFFD.
 fn encode_utf8(c: u32, out: &mut [u8; 4]) -> u8 {
@@ -520,24 +485,6 @@ mod tests {
                 c.encode_utf8(&mut theirs).as_bytes(),
                 "{c:?}"
             );
-        }
-    }
-
-    #[test]
-    fn bytes_eq_agrees_with_slices() {
-        let samples: [&[u8]; 7] = [
-            b"",
-            b"a",
-            b"my_action",
-            b"my_actioN",
-            b"0123456789abcdef",
-            b"0123456789abcdeF",
-            b"timestamp",
-        ];
-        for a in samples {
-            for b in samples {
-                assert_eq!(bytes_eq(a, b), a == b, "{a:?} {b:?}");
-            }
         }
     }
 

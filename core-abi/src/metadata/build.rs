@@ -3,21 +3,7 @@
 //! broken in the metadata is a build error rather than a plugin MIDIMon drops at load time.
 
 use super::{is_semver, Capability};
-
-/// `a == b`, usable in `const` context.
-pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+use crate::bytes::const_eq;
 
 /// Compile-time check behind [`plugin_metadata_json!`](crate::plugin_metadata_json).
 ///
@@ -53,7 +39,7 @@ pub const fn check_static_metadata(strings: &[&str; 5], actions: &[&str], capabi
         let mut b = 0;
         while b < a {
             assert!(
-                !bytes_eq(actions[a].as_bytes(), actions[b].as_bytes()),
+                !const_eq(actions[a].as_bytes(), actions[b].as_bytes()),
                 "an action is declared twice"
             );
             b += 1;
@@ -69,7 +55,7 @@ pub const fn check_static_metadata(strings: &[&str; 5], actions: &[&str], capabi
         let mut d = 0;
         while d < c {
             assert!(
-                !bytes_eq(capabilities[c].as_bytes(), capabilities[d].as_bytes()),
+                !const_eq(capabilities[c].as_bytes(), capabilities[d].as_bytes()),
                 "a capability is declared twice"
             );
             d += 1;

@@ -93,7 +93,7 @@ impl Capability {
     pub const fn from_name(name: &str) -> Option<Capability> {
         let mut i = 0;
         while i < Capability::ALL.len() {
-            if build::bytes_eq(name.as_bytes(), Capability::ALL[i].name().as_bytes()) {
+            if crate::bytes::const_eq(name.as_bytes(), Capability::ALL[i].name().as_bytes()) {
                 return Some(Capability::ALL[i]);
             }
             i += 1;
@@ -287,7 +287,7 @@ impl MetadataError {
             MetadataError::MissingField(field)
             | MetadataError::WrongType(field)
             | MetadataError::DuplicateField(field) => {
-                !build::bytes_eq(field.as_bytes(), b"actions")
+                !crate::bytes::const_eq(field.as_bytes(), b"actions")
             }
             MetadataError::InvalidUtf8
             | MetadataError::MalformedJson

@@ -6,7 +6,8 @@
 //! spelling (escapes, whitespace before the colon, a key near the end of the body) is decoded
 //! and compared by name, which gives the same field for every key the fast path accepts.
 
-use crate::json::{byte_at, load_u32, load_u64, string_text, Step, MAX_NESTING};
+use crate::bytes::{byte_at, load_u32, load_u64};
+use crate::json::{string_text, Step, MAX_NESTING};
 
 /// Which object the parser is in.
 #[derive(Clone, Copy, PartialEq, Eq)]

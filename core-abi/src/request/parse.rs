@@ -21,14 +21,12 @@
 //! parser this replaced is kept in `tests/reference/`, and `tests/differential.rs` holds the two
 //! to the same verdicts.
 
-use crate::error::ErrorCode;
-use crate::json::{
-    byte_at, fault_at, load_u64, scan_null, scan_string, skip_value, skip_ws_fast, string_text,
-    Step,
-};
 use super::keys::{field_id, known_key, Field, Level};
 use super::{Metadata, Request, RequestContext, MIDI_MAX};
+use crate::bytes::{byte_at, load_u64};
+use crate::error::ErrorCode;
 use crate::json::Text;
+use crate::json::{fault_at, scan_null, scan_string, skip_value, skip_ws_fast, string_text, Step};
 
 /// Parses `body`; the index in `actions` of the request's action is `actions.len()` when the
 /// action is not declared.

@@ -1,0 +1,224 @@
+//! Byte access for code that reads untrusted input: bounded reads, word loads, equality and
+//! postcard varints, with no panicking index and no `memcmp`.
+//!
+//! The leaf every reader sits on (the JSON scanner, the request parser, the postcard decoder,
+//! compile-time metadata). On wasm each of these is what one instruction or a handful cost:
+//! a bounds-checked `get` instead of an index (no panic path to link), one unaligned 32- or
+//! 64-bit load instead of four or eight byte loads, and a compare eight bytes at a time instead
+//! of `memcmp`'s byte loop.
+
+/// The byte at `pos`, or 0 past the end (0 is never valid where a token starts).
+#[inline(always)]
+pub(crate) fn byte_at(bytes: &[u8], pos: usize) -> u8 {
+    bytes.get(pos).copied().unwrap_or(0)
+}
+
+/// The four bytes at `pos` as a little-endian `u32`.
+#[inline(always)]
+pub(crate) fn load_u32(bytes: &[u8], pos: usize) -> Option<u32> {
+    let chunk: &[u8; 4] = bytes.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(*chunk))
+}
+
+/// The eight bytes at `pos` as a little-endian `u64` (one unaligned load on wasm).
+#[inline(always)]
+pub(crate) fn load_u64(bytes: &[u8], pos: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = bytes.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// The four bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
+#[inline(always)]
+pub(crate) fn load_u32_padded(bytes: &[u8], pos: usize) -> u32 {
+    match bytes.get(pos..pos + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => {
+            let mut word = 0;
+            for i in 0..3 {
+                word |= u32::from(byte_at(bytes, pos + i)) << (8 * i);
+            }
+            word
+        }
+    }
+}
+
+/// Byte-wise equality, eight bytes at a time.
+///
+/// `==` on slices calls `memcmp`, which on wasm is a byte loop costing ~12 instructions a byte;
+/// action and field names are compared on every request, so this is worth its few lines. The
+/// last word (or, below eight bytes, the last half-word pair) overlaps the one before, so no
+/// length needs a byte loop.
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len >= 8 {
+        let mut i = 0;
+        while i + 8 < len {
+            if load_u64(a, i) != load_u64(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last eight bytes, overlapping the words before.
+        return load_u64(a, len - 8) == load_u64(b, len - 8);
+    }
+    if len >= 4 {
+        return load_u32(a, 0) == load_u32(b, 0) && load_u32(a, len - 4) == load_u32(b, len - 4);
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `a == b`, usable in `const` context.
+pub(crate) const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Reads a postcard varint (LEB128) holding an unsigned integer of `bits` bits (32 or 64) at
+/// `*pos`, and moves `*pos` past it. One-byte varints (action indexes, counts, lengths) are read
+/// inline; longer ones out of line.
+#[inline(always)]
+pub(crate) fn varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Some(u64::from(byte))
+        }
+        _ => long_varint(bytes, pos, bits),
+    }
+}
+
+/// [`varint`] of any length.
+#[inline(never)]
+fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+    // Up to eight bytes from one load: the first byte without its high bit ends the varint,
+    // and the 7-bit groups are gathered with shifts and masks. A 32-bit varint of five bytes
+    // may carry only four bits in the last; a 64-bit one of nine or ten takes the loop.
+    if let Some(word) = load_u64(bytes, *pos) {
+        let last = (!word & 0x8080_8080_8080_8080).trailing_zeros() / 8;
+        let len = last + 1;
+        if len <= 8 && (bits == 64 || len < 5 || (len == 5 && word >> 36 & 0x0F == 0)) {
+            // Each group moves down by one bit per byte before it; the groups past the end
+            // are masked off.
+            let groups = (word & 0x7F)
+                | (word >> 1 & 0x7F << 7)
+                | (word >> 2 & 0x7F << 14)
+                | (word >> 3 & 0x7F << 21)
+                | (word >> 4 & 0x7F << 28)
+                | (word >> 5 & 0x7F << 35)
+                | (word >> 6 & 0x7F << 42)
+                | (word >> 7 & 0x7F << 49);
+            *pos += len as usize;
+            return Some(groups & ((1 << (7 * len)) - 1));
+        }
+    }
+    let mut value: u64 = 0;
+    let mut shift = 0;
+    let mut at = *pos;
+    loop {
+        let byte = *bytes.get(at)?;
+        at += 1;
+        let payload = u64::from(byte & 0x7F);
+        // The last byte may only carry the bits the integer has left.
+        if bits - shift < 7 && payload >> (bits - shift) != 0 {
+            return None;
+        }
+        value |= payload << shift;
+        if byte < 0x80 {
+            *pos = at;
+            return Some(value);
+        }
+        shift += 7;
+        if shift >= bits {
+            return None;
+        }
+    }
+}
+
+/// [`varint`] over a slice cursor.
+#[cfg(test)]
+fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
+    let mut pos = 0;
+    let value = varint(bytes, &mut pos, bits)?;
+    *bytes = &bytes[pos..];
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_eq_agrees_with_slices() {
+        let samples: [&[u8]; 7] = [
+            b"",
+            b"a",
+            b"my_action",
+            b"my_actioN",
+            b"0123456789abcdef",
+            b"0123456789abcdeF",
+            b"timestamp",
+        ];
+        for a in samples {
+            for b in samples {
+                assert_eq!(bytes_eq(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn varints_follow_postcard() {
+        for v in [0u32, 1, 127, 128, 300, 16_383, 16_384, u32::MAX] {
+            let mut buf = [0u8; 16];
+            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
+            let mut cursor: &[u8] = bytes;
+            assert_eq!(take_varint(&mut cursor, 32), Some(u64::from(v)));
+            assert!(cursor.is_empty());
+        }
+        for v in [0u64, 1 << 35, u64::MAX] {
+            let mut buf = [0u8; 16];
+            let bytes = postcard::to_slice(&v, &mut buf).unwrap();
+            let mut cursor: &[u8] = bytes;
+            assert_eq!(take_varint(&mut cursor, 64), Some(v));
+        }
+        assert_eq!(
+            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F][..], 32),
+            None,
+            "above u32::MAX"
+        );
+        assert_eq!(
+            take_varint(&mut &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F][..], 32),
+            Some(u64::from(u32::MAX))
+        );
+        assert_eq!(
+            take_varint(
+                &mut &[0xFF; 9]
+                    .iter()
+                    .copied()
+                    .chain([0x02])
+                    .collect::<std::vec::Vec<_>>()[..],
+                64
+            ),
+            None
+        );
+        assert_eq!(take_varint(&mut &[0x80][..], 32), None, "truncated");
+    }
+}
