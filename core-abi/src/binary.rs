@@ -12,10 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{load_u64, varint};
+use crate::bytes::varint;
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::request::{Metadata, Request, RequestContext, MIDI_MAX};
+use crate::request::{take_str, Metadata, Request, RequestContext, MIDI_MAX};
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -195,30 +195,6 @@ fn take_header(cursor: &mut &[u8]) -> Option<BinaryHeader> {
     })
 }
 
-/// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
-///
-/// Metadata pairs are read with this rather than through serde: the guest then links one small
-/// UTF-8 check (the JSON scanner's) instead of `core::str::from_utf8` and serde's sequence
-/// machinery. The bytes are the same as postcard's encoding of `(&str, &str)`.
-pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
-    let mut pos = 0;
-    let len = varint(bytes, &mut pos, 32)? as usize;
-    let text = bytes.get(pos..pos.checked_add(len)?)?;
-    // A short ASCII string (the usual parameter) is checked from one load when the input
-    // goes on for eight bytes; anything else by the full check.
-    let ascii = match load_u64(bytes, pos) {
-        Some(word) if len < 8 => word & ((1 << (8 * len)) - 1) & 0x8080_8080_8080_8080 == 0,
-        _ => false,
-    };
-    if !ascii && !crate::utf8::is_utf8(text) {
-        return None;
-    }
-    *bytes = &bytes[pos + len..];
-    // SAFETY: `is_utf8` accepted every byte as ASCII or as part of a complete, well-formed
-    // UTF-8 sequence (RFC 3629), so `text` is valid UTF-8.
-    Some(unsafe { core::str::from_utf8_unchecked(text) })
-}
-
 /// Encodes a binary request into `buf` and returns the bytes written.
 ///
 /// ```
@@ -240,6 +216,7 @@ pub fn encode<'b>(
 
 /// Encodes a binary request into a new vector (host side).
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub fn encode_to_vec(header: &BinaryHeader, metadata: &[(&str, &str)]) -> std::vec::Vec<u8> {
     // Serializing plain integers and strings into a growable vector cannot fail.
     postcard::to_allocvec(&(header, metadata)).unwrap_or_default()

@@ -119,6 +119,7 @@ impl fmt::Display for ErrorCode {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for ErrorCode {}
 
 #[cfg(test)]

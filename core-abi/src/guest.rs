@@ -193,6 +193,7 @@ mod wasm {
 
     /// General-purpose allocator (dlmalloc) for plugins that free in any order.
     #[cfg(feature = "dlmalloc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "dlmalloc")))]
     pub struct Dlmalloc;
 
     #[cfg(feature = "dlmalloc")]

@@ -19,6 +19,8 @@
 //! plugin of a few KB, in a host, and on a Cortex-M (`thumbv7em-none-eabihf`).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (see Cargo.toml) and marks feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod abi;
 pub mod binary;
@@ -26,6 +28,7 @@ pub mod builder;
 mod bytes;
 pub mod error;
 #[cfg(feature = "guest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "guest")))]
 pub mod guest;
 pub mod json;
 pub mod metadata;

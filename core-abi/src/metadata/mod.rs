@@ -360,6 +360,7 @@ impl fmt::Display for MetadataError {
 }
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl std::error::Error for MetadataError {}
 
 #[cfg(test)]

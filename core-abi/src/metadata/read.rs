@@ -120,7 +120,7 @@ impl<'a> MetadataView<'a> {
 /// the first missing field.
 ///
 /// This reader is stricter than MIDIMon's serde parse in three corners no plugin toolchain
-/// writes (each is pinned by the reference model in `fuzz/src/core_oracle.rs`): syntax inside a
+/// writes (each is pinned by the reference model in the `conformance` crate): syntax inside a
 /// member MIDIMon does not read (a lone surrogate escape, nesting past 128 levels), which serde
 /// skips unchecked; a top-level array, which serde also reads as the fields in order; and an
 /// enum written in serde's map form (`"type":{"action":null}`).

@@ -22,7 +22,8 @@
 //! to the same verdicts.
 
 use super::keys::{field_id, known_key, Field, Level};
-use super::{Metadata, Request, RequestContext, MIDI_MAX};
+use super::params::Metadata;
+use super::view::{Request, RequestContext, MIDI_MAX};
 use crate::bytes::{byte_at, load_u64};
 use crate::error::ErrorCode;
 use crate::json::Text;
