@@ -11,15 +11,17 @@ use core_abi::binary::{decode, encode_to_vec, BinaryHeader};
 use core_abi::request::{parse_request, CANONICAL_NOTE_ON};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-/// A note-on whose metadata has `entries` entries.
+/// The canonical note-on with `entries` metadata entries instead of its one.
 fn note_on_with(entries: usize, value_len: usize) -> String {
     let value = "v".repeat(value_len);
     let metadata: Vec<String> = (0..entries)
         .map(|i| format!(r#""key{i}":"{value}""#))
         .collect();
-    format!(
-        r#"{{"action":"my_action","context":{{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{{{}}}}}}}"#,
-        metadata.join(",")
+    let canonical = r#""metadata":{"key":"value"}"#;
+    assert!(CANONICAL_NOTE_ON.contains(canonical));
+    CANONICAL_NOTE_ON.replace(
+        canonical,
+        &format!(r#""metadata":{{{}}}"#, metadata.join(",")),
     )
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::bytes::varint;
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::request::{take_str, Metadata, Request, RequestContext, MIDI_MAX};
+use crate::request::{take_str, Metadata, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -56,9 +56,22 @@ impl BinaryHeader {
         note: Some(60),
         cc: None,
         value: None,
-        timestamp: 1_234_567_890,
+        timestamp: CANONICAL_TIMESTAMP,
     };
 }
+
+/// [`CANONICAL_NOTE_ON`](crate::request::CANONICAL_NOTE_ON) as a postcard request: its header
+/// [`BinaryHeader::CANONICAL_NOTE_ON`] and its metadata, `{"key":"value"}`.
+pub const CANONICAL_NOTE_ON_POSTCARD: &[u8] = &[
+    0x00, // action 0
+    0x01, 100, // velocity Some(100)
+    0x01, 60,   // note Some(60)
+    0x00, // cc None
+    0x00, // value None
+    0xD2, 0x85, 0xD8, 0xCC, 0x04, // timestamp 1234567890 (varint)
+    0x01, // one metadata pair
+    0x03, b'k', b'e', b'y', 0x05, b'v', b'a', b'l', b'u', b'e',
+];
 
 /// A decoded binary request, before its action index is resolved to a name.
 #[derive(Debug, Clone, Copy)]
@@ -253,15 +266,26 @@ mod tests {
     #[test]
     fn canonical_note_on_is_small() {
         let mut buf = [0u8; 64];
-        let bytes = encode(&header(), &[("key", "value")], &mut buf).unwrap();
-        // The bytes the README documents.
+        let bytes = encode(&header(), crate::request::CANONICAL_METADATA, &mut buf).unwrap();
+        // The bytes the README documents, and the JSON request's values.
+        assert_eq!(bytes, CANONICAL_NOTE_ON_POSTCARD);
+        assert_eq!(bytes.len(), 23);
+        let json = crate::request::parse_request(crate::request::CANONICAL_NOTE_ON.as_bytes());
+        let postcard = decode(CANONICAL_NOTE_ON_POSTCARD)
+            .unwrap()
+            .resolve(ACTIONS)
+            .unwrap();
+        let (json, postcard) = (json.unwrap(), postcard);
+        assert!(json.action == "my_action" && postcard.action == "my_action");
         assert_eq!(
-            bytes,
-            [
-                0x00, 0x01, 0x64, 0x01, 0x3c, 0x00, 0x00, 0xd2, 0x85, 0xd8, 0xcc, 0x04, 0x01, 0x03,
-                b'k', b'e', b'y', 0x05, b'v', b'a', b'l', b'u', b'e'
-            ]
+            BinaryHeader::for_context(0, &json.context),
+            BinaryHeader::for_context(0, &postcard.context)
         );
+        assert!(postcard
+            .context
+            .metadata
+            .iter()
+            .eq(json.context.metadata.iter()));
     }
 
     #[test]

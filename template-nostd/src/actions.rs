@@ -153,12 +153,7 @@ mod tests {
     #[test]
     fn my_action_accepts_any_valid_request() {
         assert_eq!(run(r#"{"action":"my_action"}"#), 0);
-        assert_eq!(
-            run(
-                r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#
-            ),
-            0
-        );
+        assert_eq!(run(core_abi::request::CANONICAL_NOTE_ON), 0);
     }
 
     #[test]

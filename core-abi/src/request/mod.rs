@@ -19,8 +19,26 @@ pub(crate) use params::take_str;
 pub use params::{Metadata, MetadataIter};
 pub use view::{Request, RequestContext, MIDI_MAX};
 
-/// The README's canonical note-on request: what budgets and benchmarks measure.
+/// The README's canonical note-on request: what budgets and benchmarks measure. Its parts are
+/// [`CANONICAL_TIMESTAMP`] and [`CANONICAL_METADATA`]; its postcard form is
+/// [`binary::CANONICAL_NOTE_ON_POSTCARD`](crate::binary::CANONICAL_NOTE_ON_POSTCARD).
 pub const CANONICAL_NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+
+/// The timestamp of [`CANONICAL_NOTE_ON`].
+pub const CANONICAL_TIMESTAMP: u64 = 1_234_567_890;
+
+/// The metadata of [`CANONICAL_NOTE_ON`], as `(key, value)` pairs.
+pub const CANONICAL_METADATA: &[(&str, &str)] = &[("key", "value")];
+
+/// The request MIDIMon's daemon (`f4f371c`, `midimon-core/src/plugin/wasm_runtime.rs`) sends
+/// for a note-on: no `note`, `cc`, `value` or `metadata`, an extra `current_mode` (a field this
+/// ABI does not know, validated and skipped), and the timestamp in milliseconds
+/// ([`DAEMON_TIMESTAMP_MS`]).
+pub const DAEMON_NOTE_ON: &str = r#"{"action":"my_action","context":{"velocity":100,"current_mode":null,"timestamp":1732000000000}}"#;
+
+/// The timestamp of [`DAEMON_NOTE_ON`]: 2024-11-19, in milliseconds since the Unix epoch, as
+/// the daemon writes it.
+pub const DAEMON_TIMESTAMP_MS: u64 = 1_732_000_000_000;
 
 /// Parses and validates a JSON request body.
 ///
@@ -92,10 +110,26 @@ mod tests {
             (c.velocity, c.note, c.cc, c.value),
             (Some(100), Some(60), None, None)
         );
+        assert_eq!(c.timestamp, CANONICAL_TIMESTAMP);
         assert_eq!(c.timestamp, 1_234_567_890);
-        assert_eq!(c.metadata.len(), 1);
-        assert!(c.metadata.get("key").unwrap() == "value");
+        assert_eq!(c.metadata.len(), CANONICAL_METADATA.len());
+        for (key, value) in CANONICAL_METADATA {
+            assert!(c.metadata.get(key).unwrap() == *value);
+        }
         assert!(c.metadata.get("missing").is_none());
+    }
+
+    #[test]
+    fn daemon_request() {
+        let r = parse(DAEMON_NOTE_ON).unwrap();
+        assert!(r.action == "my_action");
+        let c = r.context;
+        assert_eq!(
+            (c.velocity, c.note, c.cc, c.value),
+            (Some(100), None, None, None)
+        );
+        assert_eq!(c.timestamp, DAEMON_TIMESTAMP_MS);
+        assert!(c.metadata.is_empty());
     }
 
     #[test]
