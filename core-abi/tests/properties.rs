@@ -5,9 +5,9 @@
 //! `binary::decode`) or a plugin's metadata (`metadata::validate_metadata_json`). So the
 //! properties are of two kinds: totality (no input makes them panic) and agreement with an
 //! independent, well-kept implementation of the same format, `serde_json` for JSON and
-//! `postcard` for the binary format, plus small reference models of the ABI rules written on
-//! top of `serde_json`'s parse (see [`request_model`]; the metadata model is the fuzz oracle's,
-//! `core_oracle::check_metadata_json`).
+//! `postcard` for the binary format, through the one reference model of the ABI rules (the
+//! `conformance` crate, shared with the corpus replays and the fuzz targets). This file owns the
+//! generators; the judging is the model's.
 //!
 //! 1. Totality: arbitrary bytes (uniform, biased towards JSON's alphabet, and string literals
 //!    with special bytes at every alignment) into all four readers never panic, and the answers
@@ -30,11 +30,11 @@
 //!    No other disagreement was found: for everything else (UTF-8, lone, reversed and
 //!    interrupted surrogate escapes, control characters, whitespace, literals, number grammar)
 //!    the two agree.
-//! 3. `parse_request` against a reference model of the ABI rules over serde_json's parse (which
-//!    keeps duplicate members in order): whenever serde_json can parse the bytes, the result
-//!    (accepted fields, or the error code) is exactly the model's; whenever `parse_request`
-//!    accepts, serde_json's `Value` agrees on action, MIDI fields, timestamp and metadata
-//!    (`get` of every key equals the map's, last duplicate wins; `len() >= map.len()`).
+//! 3. `parse_request` against the reference model (`conformance::check_request_json`, serde_json
+//!    read in order, duplicate members kept): the verdict (accepted fields, or the kind of
+//!    fault) is the model's, and an accepted request agrees with it and with serde_json's
+//!    `Value` on action, MIDI fields, timestamp and metadata (`get` of every key, last
+//!    duplicate wins).
 //!    Syntax errors are reported with the same code as `json::validate` reports.
 //! 4. Generated requests (random actions with escapes, MIDI values in and out of range and of
 //!    wrong types, metadata with duplicate keys, unknown fields (some a byte away from a known
@@ -89,14 +89,11 @@ use proptest::collection::{btree_set, vec};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence, Index};
 use proptest::test_runner::TestCaseError;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-// The fuzz oracle (also replayed by `corpus_replay.rs`); only its nesting measure is used here.
-#[path = "../../fuzz/src/core_oracle.rs"]
-mod core_oracle;
-
-use core_oracle::nesting_depth;
+// The reference model (crate `conformance`, also used by the corpus replays and the fuzz
+// targets) judges every input; this file generates them.
+use conformance::nesting_depth;
 
 // ---------------------------------------------------------------------------------------------
 // Test harness helpers
@@ -195,86 +192,7 @@ fn known_json_difference(bytes: &[u8], theirs: &serde_json::Error) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// An order- and duplicate-preserving JSON tree, read by serde_json
-// ---------------------------------------------------------------------------------------------
-
-/// A JSON value as serde_json reads it, keeping every object member in order (duplicates too),
-/// which `serde_json::Value` does not. Numbers only keep what the ABI cares about.
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool,
-    /// A non-negative integer without fraction or exponent that fits a `u64`.
-    U64(u64),
-    /// Any other number (negative, fraction, exponent, too large for a `u64`).
-    OtherNumber,
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
-    }
-}
-
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
-        Ok(Json::Bool)
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::U64(v))
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
-        Ok(Json::OtherNumber)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
-        Ok(Json::OtherNumber)
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::Str(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::Str(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Json::Arr(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut members = Vec::new();
-        while let Some(member) = map.next_entry::<String, Json>()? {
-            members.push(member);
-        }
-        Ok(Json::Obj(members))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reference model of the request rules
+// What a generated request must parse to
 // ---------------------------------------------------------------------------------------------
 
 /// What a request must parse to.
@@ -290,74 +208,7 @@ struct Expected {
     metadata: Vec<(String, String)>,
 }
 
-const MIDI_FIELDS: [&str; 4] = ["velocity", "note", "cc", "value"];
-const CONTEXT_FIELDS: [&str; 6] = ["velocity", "note", "cc", "value", "timestamp", "metadata"];
-
-/// The request rules of `request.rs`'s documentation, applied to serde_json's parse of a valid
-/// JSON text. On valid JSON the only possible faults are shape faults, so the code is
-/// `InvalidField` whatever their order (or `MalformedJson` when the body is not an object).
-fn request_model(doc: &Json) -> Result<Expected, ErrorCode> {
-    let Json::Obj(members) = doc else {
-        return Err(ErrorCode::MalformedJson);
-    };
-    let mut expected = Expected::default();
-    let (mut action, mut context_seen) = (None, false);
-    for (key, value) in members {
-        match key.as_str() {
-            "action" => match value {
-                Json::Str(s) if action.is_none() => action = Some(s.clone()),
-                _ => return Err(ErrorCode::InvalidField),
-            },
-            "context" => {
-                if std::mem::replace(&mut context_seen, true) {
-                    return Err(ErrorCode::InvalidField);
-                }
-                match value {
-                    Json::Null => {}
-                    Json::Obj(fields) => context_model(fields, &mut expected)?,
-                    _ => return Err(ErrorCode::InvalidField),
-                }
-            }
-            _ => {}
-        }
-    }
-    expected.action = action.ok_or(ErrorCode::InvalidField)?;
-    Ok(expected)
-}
-
-fn context_model(fields: &[(String, Json)], expected: &mut Expected) -> Result<(), ErrorCode> {
-    let mut seen = [false; 6];
-    let mut midi = [None; 4];
-    for (key, value) in fields {
-        let Some(index) = CONTEXT_FIELDS.iter().position(|name| name == key) else {
-            continue;
-        };
-        if std::mem::replace(&mut seen[index], true) {
-            return Err(ErrorCode::InvalidField);
-        }
-        match (index, value) {
-            (_, Json::Null) => {}
-            (0..=3, &Json::U64(n)) if n <= 127 => midi[index] = Some(n as u8),
-            (4, &Json::U64(n)) => expected.timestamp = n,
-            (5, Json::Obj(pairs)) => {
-                for (k, v) in pairs {
-                    let Json::Str(v) = v else {
-                        return Err(ErrorCode::InvalidField);
-                    };
-                    expected.metadata.push((k.clone(), v.clone()));
-                }
-            }
-            _ => return Err(ErrorCode::InvalidField),
-        }
-    }
-    [
-        expected.velocity,
-        expected.note,
-        expected.cc,
-        expected.value,
-    ] = midi;
-    Ok(())
-}
+use conformance::CONTEXT_FIELDS;
 
 /// `request` holds exactly `expected`, through every accessor.
 fn same_request(request: &Request<'_>, expected: &Expected) -> Result<(), TestCaseError> {
@@ -403,87 +254,20 @@ fn same_request(request: &Request<'_>, expected: &Expected) -> Result<(), TestCa
     Ok(())
 }
 
-/// `request` agrees with serde_json's `Value` for the same bytes (property 3 as stated).
-fn agrees_with_value(request: &Request<'_>, value: &Value) -> Result<(), TestCaseError> {
-    let c = &request.context;
-    let action = request.action.to_string();
-    prop_assert_eq!(value["action"].as_str(), Some(action.as_str()));
-    let context = &value["context"];
-    for (name, ours) in MIDI_FIELDS.iter().zip([c.velocity, c.note, c.cc, c.value]) {
-        prop_assert_eq!(context[name].as_u64(), ours.map(u64::from), "{}", name);
-    }
-    prop_assert_eq!(context["timestamp"].as_u64().unwrap_or(0), c.timestamp);
-    match &context["metadata"] {
-        Value::Null => prop_assert!(c.metadata.is_empty()),
-        Value::Object(map) => {
-            prop_assert!(c.metadata.len() >= map.len());
-            for (key, theirs) in map {
-                prop_assert_eq!(
-                    c.metadata.get(key).map(|t| t.to_string()),
-                    theirs.as_str().map(str::to_owned)
-                );
-            }
-        }
-        other => return fail(format!("accepted metadata {other}")),
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // The checks every input goes through
 // ---------------------------------------------------------------------------------------------
 
-/// Property 2: `json::validate` against serde_json.
+/// Property 2: `json::validate` against serde_json, through the reference model
+/// (`conformance::check_json_validate`, which panics on a disagreement; proptest reports the
+/// panic as a failure and shrinks the input).
 fn check_validate(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let ours = json::validate(bytes);
-    let theirs = serde_json::from_slice::<Value>(bytes);
-    if ours.is_ok() {
-        prop_assert!(
-            std::str::from_utf8(bytes).is_ok(),
-            "accepted invalid UTF-8: {}",
-            show(bytes)
-        );
-    }
-    if ours == Err(ErrorCode::InvalidUtf8) {
-        prop_assert!(
-            std::str::from_utf8(bytes).is_err(),
-            "InvalidUtf8 for UTF-8: {}",
-            show(bytes)
-        );
-    }
-    if ours == Err(ErrorCode::NestingTooDeep) {
-        prop_assert!(
-            nesting_depth(bytes) > 128,
-            "NestingTooDeep for {}",
-            show(bytes)
-        );
-    }
-    match (&ours, &theirs) {
-        (Ok(()), Err(e)) if !known_json_difference(bytes, e) => fail(format!(
-            "json::validate accepts, serde_json rejects ({e}): {}",
-            show(bytes)
-        )),
-        (Err(code), Ok(_)) => fail(format!(
-            "json::validate rejects ({code:?}), serde_json accepts: {}",
-            show(bytes)
-        )),
-        (Err(code), _)
-            if !matches!(
-                code,
-                ErrorCode::InvalidUtf8 | ErrorCode::MalformedJson | ErrorCode::NestingTooDeep
-            ) =>
-        {
-            fail(format!(
-                "json::validate returned {code:?} for {}",
-                show(bytes)
-            ))
-        }
-        _ => Ok(()),
-    }
+    conformance::check_json_validate(bytes);
+    Ok(())
 }
 
 /// Properties 1 and 3: `parse_request` never panics, agrees with `json::validate` on syntax,
-/// with the reference model on shape, and with serde_json's `Value` on the accepted values.
+/// and with the reference model (`conformance`) on shape and on the accepted values.
 fn check_request(bytes: &[u8]) -> Result<(), TestCaseError> {
     let ours = parse_request(bytes);
     let valid = json::validate(bytes);
@@ -536,43 +320,18 @@ fn check_request(bytes: &[u8]) -> Result<(), TestCaseError> {
             show(bytes)
         );
     }
-    match serde_json::from_slice::<Json>(bytes) {
-        Ok(doc) => {
-            let expected = request_model(&doc);
-            match (&ours, &expected) {
-                (Ok(request), Ok(expected)) => same_request(request, expected)?,
-                (Err(a), Err(b)) if a == b => {}
-                _ => {
-                    return fail(format!(
-                        "parse_request: {ours:?}, model: {expected:?} for {}",
-                        show(bytes)
-                    ))
-                }
-            }
-            if let Ok(request) = &ours {
-                let value: Value = serde_json::from_slice(bytes)
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                agrees_with_value(request, &value)?;
-            }
-        }
-        Err(e) => {
-            if ours.is_ok() && !known_json_difference(bytes, &e) {
-                return fail(format!(
-                    "parse_request accepts, serde_json rejects ({e}): {}",
-                    show(bytes)
-                ));
-            }
-        }
-    }
+    // Shape and values: the reference model, which also compares every view of an accepted
+    // request with serde_json's reading (panics on a disagreement, see `check_validate`).
+    conformance::check_request_json(bytes);
     Ok(())
 }
 
 /// `read_metadata_json`, `validate_metadata_json` and `conformance_issues` never panic and
 /// agree with the fuzz oracle's reference of the rules and with MIDIMon's own struct
-/// (`core_oracle::check_metadata_json`, which panics on a disagreement; proptest reports the
+/// (`conformance::check_metadata_json`, which panics on a disagreement; proptest reports the
 /// panic as a failure and shrinks the input).
 fn check_metadata(bytes: &[u8]) -> Result<(), TestCaseError> {
-    core_oracle::check_metadata_json(bytes);
+    conformance::check_metadata_json(bytes);
     Ok(())
 }
 
@@ -1557,7 +1316,7 @@ fn spec_expected(spec: &RequestSpec) -> Result<Expected, ErrorCode> {
     }
 }
 
-const CANONICAL: &str = r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#;
+const CANONICAL: &str = core_abi::request::CANONICAL_NOTE_ON;
 
 // ---------------------------------------------------------------------------------------------
 // Strategies: metadata
@@ -1696,7 +1455,7 @@ const META_WRONG: &[&str] = &[
     "\"x\"",
 ];
 /// `type` values: both variants, wrong spellings, wrong types, and serde's map spelling of a
-/// unit variant (which MIDIMon's derived enum accepts, see `core_oracle`'s known differences).
+/// unit variant (which MIDIMon's derived enum accepts, see `conformance::daemon`'s known differences).
 const TYPE_VALUES: &[&str] = &[
     "\"action\"",
     "\"trigger\"",
@@ -2125,7 +1884,7 @@ proptest! {
             capabilities: &spec.capabilities,
         };
         prop_assert_eq!(m.validate(), Ok(()));
-        prop_assert!(metadata::is_semver(spec.version.as_bytes()), "{}", spec.version);
+        prop_assert!(conformance::semver_spec(&spec.version), "{}", spec.version);
         let mut buf = vec![0u8; 4096];
         let json = m.to_json(&mut buf).map_err(|e| TestCaseError::fail(e.to_string()))?.to_owned();
         let mut small = vec![0u8; cut.index(json.len())];
@@ -2527,7 +2286,7 @@ fn metadata_size_limit() {
     }
 }
 
-/// The documented differences with MIDIMon's own struct (`core_oracle`'s
+/// The documented differences with MIDIMon's own struct (`conformance::daemon`'s
 /// `known_daemon_difference`), as examples: MIDIMon loads each, core-abi reports the error
 /// named, and the oracle accepts the pair. The same faults in a field MIDIMon reads are
 /// rejected by both.
@@ -2563,7 +2322,7 @@ fn daemon_differences_are_as_documented() {
         ),
     ];
     for (json, error) in &differences {
-        assert_eq!(core_oracle::daemon_loads(json.as_bytes()), Ok(()), "{json}");
+        assert_eq!(conformance::daemon_loads(json.as_bytes()), Ok(()), "{json}");
         assert_eq!(
             metadata::read_metadata_json(json.as_bytes()).err(),
             Some(*error),
@@ -2580,7 +2339,7 @@ fn daemon_differences_are_as_documented() {
     ];
     for json in &both_reject {
         assert!(
-            core_oracle::daemon_loads(json.as_bytes()).is_err(),
+            conformance::daemon_loads(json.as_bytes()).is_err(),
             "{json}"
         );
         assert!(
@@ -2621,7 +2380,7 @@ fn metadata_documents_reach_every_rule() {
                 outcomes.extend(issues);
             }
         }
-        if core_oracle::daemon_loads(doc.as_bytes()).is_ok() {
+        if conformance::daemon_loads(doc.as_bytes()).is_ok() {
             outcomes.push("MIDIMon loads".to_owned());
         }
         for outcome in outcomes {
@@ -2646,10 +2405,10 @@ fn metadata_documents_reach_every_rule() {
     ]
     .map(str::to_owned)
     .to_vec();
-    for field in &core_oracle::METADATA_FIELDS[..6] {
+    for field in &conformance::METADATA_FIELDS[..6] {
         expected.push(format!("MissingField({field:?})"));
     }
-    for field in core_oracle::METADATA_FIELDS {
+    for field in conformance::METADATA_FIELDS {
         expected.push(format!("WrongType({field:?})"));
         expected.push(format!("DuplicateField({field:?})"));
     }

@@ -1,5 +1,5 @@
 //! Arbitrary bytes into core-abi's metadata reader and validator, checked by
-//! `midimon_fuzz::core_oracle::check_metadata_json` against the documented rules (over
+//! `conformance::check_metadata_json` against the documented rules (over
 //! serde_json's tree) and, for the load verdict, against a serde-derived copy of MIDIMon's own
 //! metadata struct.
 #![no_main]
@@ -7,5 +7,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    midimon_fuzz::core_oracle::check_metadata_json(data);
+    conformance::check_metadata_json(data);
 });

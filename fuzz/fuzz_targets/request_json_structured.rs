@@ -14,5 +14,5 @@ fuzz_target!(|model: RequestModel| {
     if std::env::var_os("MIDIMON_FUZZ_DUMP").is_some() {
         eprintln!("rendered: b\"{}\"", body.escape_ascii());
     }
-    midimon_fuzz::core_oracle::check_request_json(&body);
+    conformance::check_request_json(&body);
 });

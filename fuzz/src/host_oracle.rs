@@ -23,9 +23,7 @@ use host_check::budget::Budgets;
 use host_check::report::{Status, TextStyle};
 use host_check::runner::{Entry, Grants, Limits, Plugin, PluginInstance};
 
-#[path = "request_text.rs"]
-mod request_text;
-pub use request_text::json_request;
+use conformance::json_request;
 
 /// The small budgets modules are checked with: enough for an honest plugin's calls (the
 /// template's 1 MiB `malformed.large_body` request takes 4 to 8 million fuel), small enough that

@@ -1,5 +1,5 @@
 //! Replays the fuzzers' regression corpus (`fuzz/corpus/`) on stable, through the same oracles
-//! the fuzz targets use (`fuzz/src/host_oracle.rs`, included below):
+//! the fuzz targets use (`fuzz/src/host_oracle.rs`, included below, on the `conformance` model):
 //!
 //! - `hostcheck_module/*.wasm`: host-check's whole `check` with small budgets returns a verdict,
 //!   in bounded time, without panicking;
@@ -7,22 +7,13 @@
 //!   `execute` and `execute_postcard`: no trap, the codes core-abi predicts, JSON and postcard
 //!   agreeing, memory bounded.
 
-use std::path::Path;
-
-use corpus_files::corpus;
+use conformance::corpus::{corpus, file_name as name};
 
 mod common;
-#[path = "../../fuzz/src/corpus_files.rs"]
-mod corpus_files;
+// The host-side oracle is the fuzz crate's (which cannot be a dependency: it links libFuzzer);
+// the corpus listing and the core-abi reference it uses come from the `conformance` crate.
 #[path = "../../fuzz/src/host_oracle.rs"]
 mod host_oracle;
-
-fn name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// Builds the template plugin the way `make build-release` does (a no-op when it is fresh)
 /// and returns the module.

@@ -1,5 +1,5 @@
-//! A JSON request written out from its parts, shared by `core_oracle.rs` and `host_oracle.rs`
-//! (each includes it with `#[path]`, so it only uses `core_abi` and `serde_json`).
+//! A JSON request written out from its parts, for the postcard reference and the fuzz targets
+//! that send the same request both ways.
 
 use core_abi::binary::BinaryHeader;
 
