@@ -29,6 +29,7 @@ use core::fmt;
 use serde::Serialize;
 
 use crate::abi::MAX_METADATA_LEN;
+use crate::json::Text;
 
 mod build;
 mod read;
@@ -202,7 +203,7 @@ impl PluginMetadata<'_> {
         if !is_semver(self.version.as_bytes()) {
             return Err(MetadataError::InvalidVersion);
         }
-        read::check_actions(self.actions.iter().map(|a| crate::Text::plain(a)))?;
+        check_actions(self.actions.iter().map(|a| Text::plain(a)))?;
         let mut seen = CapabilitySet::EMPTY;
         for (index, &capability) in self.capabilities.iter().enumerate() {
             if !seen.insert(capability) {
@@ -357,6 +358,41 @@ impl fmt::Display for MetadataError {
             }
         }
     }
+}
+
+/// Checks the action names: at least one, none empty, none twice.
+///
+/// Duplicates are found with a 65,536-bit filter of name hashes on the stack (8 KiB): only a
+/// name whose hash bit is already set is compared with the earlier names, so 10,000 actions
+/// (as many as 64 KiB of JSON holds) cost a few thousand comparisons, not fifty million.
+pub(crate) fn check_actions<'a>(
+    actions: impl Iterator<Item = Text<'a>> + Clone,
+) -> Result<(), MetadataError> {
+    let mut filter = [0u64; 1024];
+    let mut count = 0;
+    for (index, name) in actions.clone().enumerate() {
+        count += 1;
+        if name.is_empty() {
+            return Err(MetadataError::EmptyAction { index });
+        }
+        // FNV-1a over the decoded bytes, folded to 16 bits.
+        let hash = name.bytes().fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        let bit = ((hash ^ (hash >> 16)) & 0xFFFF) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let seen = filter.get(word).is_some_and(|w| w & mask != 0);
+        if seen && actions.clone().take(index).any(|earlier| earlier == name) {
+            return Err(MetadataError::DuplicateAction { index });
+        }
+        if let Some(w) = filter.get_mut(word) {
+            *w |= mask;
+        }
+    }
+    if count == 0 {
+        return Err(MetadataError::NoActions);
+    }
+    Ok(())
 }
 
 #[cfg(feature = "std")]

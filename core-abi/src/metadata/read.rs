@@ -5,7 +5,7 @@
 //! [`MetadataView::conformance_issues`] reports them, so a host can fail on the first and warn
 //! on the second.
 
-use super::{is_semver, Capability, CapabilitySet, MetadataError, PluginType};
+use super::{check_actions, is_semver, Capability, CapabilitySet, MetadataError, PluginType};
 use crate::abi::MAX_METADATA_LEN;
 use crate::error::ErrorCode;
 use crate::json::Scanner;
@@ -373,39 +373,4 @@ fn array_len(raw: &[u8]) -> usize {
         items.skip_value(2);
         count += 1;
     }
-}
-
-/// Checks the action names: at least one, none empty, none twice.
-///
-/// Duplicates are found with a 65,536-bit filter of name hashes on the stack (8 KiB): only a
-/// name whose hash bit is already set is compared with the earlier names, so 10,000 actions
-/// (as many as 64 KiB of JSON holds) cost a few thousand comparisons, not fifty million.
-pub(super) fn check_actions<'a>(
-    actions: impl Iterator<Item = Text<'a>> + Clone,
-) -> Result<(), MetadataError> {
-    let mut filter = [0u64; 1024];
-    let mut count = 0;
-    for (index, name) in actions.clone().enumerate() {
-        count += 1;
-        if name.is_empty() {
-            return Err(MetadataError::EmptyAction { index });
-        }
-        // FNV-1a over the decoded bytes, folded to 16 bits.
-        let hash = name.bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
-        let bit = ((hash ^ (hash >> 16)) & 0xFFFF) as usize;
-        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-        let seen = filter.get(word).is_some_and(|w| w & mask != 0);
-        if seen && actions.clone().take(index).any(|earlier| earlier == name) {
-            return Err(MetadataError::DuplicateAction { index });
-        }
-        if let Some(w) = filter.get_mut(word) {
-            *w |= mask;
-        }
-    }
-    if count == 0 {
-        return Err(MetadataError::NoActions);
-    }
-    Ok(())
 }
