@@ -46,16 +46,16 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 use thiserror::Error;
 
-use crate::budget::format_duration;
 use crate::daemon_flow::{self, DaemonContext};
-use crate::dynamic_check::{describe_code, postcard_note_on, request_json_with_metadata, Event};
+use crate::fmt::{format_duration, group, nanos, printable};
 use crate::metadata::{MetadataProblem, PluginMeta};
 use crate::optimize::{self, OptimizeError};
-use crate::report::{group, nanos, printable};
+use crate::requests::{describe_code, postcard_note_on, request_json_with_metadata, Event};
 use crate::runner::{
-    CallError, Entry, Grants, Limits, LoadError, Plugin, PluginInstance, RequestOutcome, ENGINE,
+    CallError, Entry, FuelMode, Grants, Limits, LoadError, OpenError, Plugin, PluginInstance,
+    RequestOutcome, ENGINE,
 };
-use crate::stats;
+use crate::stats::Latency;
 
 /// Version of the `bench --json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -267,28 +267,6 @@ impl Fit {
     }
 }
 
-/// Median and 99th percentile of per-call samples.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Percentiles {
-    /// Median.
-    pub p50: Duration,
-    /// 99th percentile (nearest rank).
-    pub p99: Duration,
-}
-
-impl Percentiles {
-    fn of(samples_ns: &mut [u64]) -> Option<Percentiles> {
-        if samples_ns.is_empty() {
-            return None;
-        }
-        let l = stats::latency(samples_ns);
-        Some(Percentiles {
-            p50: l.p50,
-            p99: l.p99,
-        })
-    }
-}
-
 /// Everything measured for one plugin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginBench {
@@ -325,27 +303,27 @@ pub struct PluginBench {
     /// `alloc` + `execute` + `dealloc` fuel of the canonical note-on.
     pub cycle_fuel: Option<FuelRange>,
     /// `execute` latency of the canonical note-on.
-    pub execute: Option<Percentiles>,
+    pub execute: Option<Latency>,
     /// Host cycle latency (`alloc`, write, `execute`, `dealloc`).
-    pub cycle: Option<Percentiles>,
+    pub cycle: Option<Latency>,
     /// Host overhead per call: cycle minus execute.
-    pub overhead: Option<Percentiles>,
+    pub overhead: Option<Latency>,
     /// Cycle with a reused buffer (write and `execute` only).
-    pub reused_cycle: Option<Percentiles>,
+    pub reused_cycle: Option<Latency>,
     /// Host overhead per call with a reused buffer.
-    pub reused_overhead: Option<Percentiles>,
+    pub reused_overhead: Option<Latency>,
     /// `execute_postcard` fuel of the canonical note-on, when exported.
     pub postcard_fuel: Option<FuelRange>,
     /// `execute_postcard` latency, when exported.
-    pub postcard_execute: Option<Percentiles>,
+    pub postcard_execute: Option<Latency>,
     /// Host cycle latency through `execute_postcard`, when exported.
-    pub postcard_cycle: Option<Percentiles>,
+    pub postcard_cycle: Option<Latency>,
     /// Fuel of `execute` on MIDIMon's note-on request, in its flow.
     pub daemon_fuel: Option<FuelRange>,
     /// Fuel of a whole MIDIMon event: start function, `alloc` and `execute`.
     pub event_fuel: Option<FuelRange>,
     /// Latency of a whole MIDIMon event (fresh instance, `alloc`, write, `execute`, drop).
-    pub event: Option<Percentiles>,
+    pub event: Option<Latency>,
     /// Timed JSON calls made.
     pub calls: u64,
     /// Why the plugin could not be measured completely (a non-zero code, a trap ...).
@@ -702,14 +680,14 @@ impl Subject {
     fn finish(mut self) -> PluginBench {
         let s = &mut self.samples;
         let r = &mut self.result;
-        r.execute = Percentiles::of(&mut s.execute);
-        r.cycle = Percentiles::of(&mut s.cycle);
-        r.overhead = Percentiles::of(&mut s.overhead);
-        r.reused_cycle = Percentiles::of(&mut s.reused_cycle);
-        r.reused_overhead = Percentiles::of(&mut s.reused_overhead);
-        r.postcard_execute = Percentiles::of(&mut s.postcard_execute);
-        r.postcard_cycle = Percentiles::of(&mut s.postcard_cycle);
-        r.event = Percentiles::of(&mut s.event);
+        r.execute = Latency::of(&mut s.execute);
+        r.cycle = Latency::of(&mut s.cycle);
+        r.overhead = Latency::of(&mut s.overhead);
+        r.reused_cycle = Latency::of(&mut s.reused_cycle);
+        r.reused_overhead = Latency::of(&mut s.reused_overhead);
+        r.postcard_execute = Latency::of(&mut s.postcard_execute);
+        r.postcard_cycle = Latency::of(&mut s.postcard_cycle);
+        r.event = Latency::of(&mut s.event);
         self.result
     }
 }
@@ -728,25 +706,31 @@ struct Prepared {
 /// the grants it declares, with `init` already called.
 fn prepare(input: &BenchInput, options: &BenchOptions) -> Result<Prepared, BenchError> {
     let file = || input.file.clone();
-    let plugin = Plugin::load(&input.wasm, options.limits).map_err(|error| BenchError::Load {
-        file: file(),
-        error,
-    })?;
-    let mut first = plugin
-        .instantiate(&plugin.initial_grants())
-        .map_err(|error| BenchError::Instantiate {
+    let opened_error = |e: OpenError| match e {
+        OpenError::Load(error) => BenchError::Load {
             file: file(),
             error,
-        })?;
-    let init = first.init().map_err(|error| BenchError::Init {
-        file: file(),
-        error,
-    })?;
-    let meta = PluginMeta::parse(&init.metadata).map_err(|problem| BenchError::Metadata {
-        file: file(),
-        problem,
-    })?;
-    drop(first);
+        },
+        OpenError::Instantiate(error) => BenchError::Instantiate {
+            file: file(),
+            error,
+        },
+        OpenError::Init(error) => BenchError::Init {
+            file: file(),
+            error,
+        },
+    };
+    let opened =
+        Plugin::open(&input.wasm, options.limits, FuelMode::PerCall).map_err(opened_error)?;
+    let meta = match &opened.meta {
+        Ok(meta) => meta.clone(),
+        Err(problem) => {
+            return Err(BenchError::Metadata {
+                file: file(),
+                problem: problem.clone(),
+            })
+        }
+    };
     if meta.action_index(&options.action).is_none() {
         return Err(BenchError::ActionNotDeclared {
             file: file(),
@@ -754,21 +738,11 @@ fn prepare(input: &BenchInput, options: &BenchOptions) -> Result<Prepared, Bench
             declared: meta.action_list(),
         });
     }
-    let grants = Grants::for_plugin(plugin.imports_wasi(), meta.capabilities);
-    let mut instance = plugin
-        .instantiate(&grants)
-        .map_err(|error| BenchError::Instantiate {
-            file: file(),
-            error,
-        })?;
-    let init = instance.init().map_err(|error| BenchError::Init {
-        file: file(),
-        error,
-    })?;
+    let (instance, init) = opened.ready_instance().map_err(opened_error)?;
     Ok(Prepared {
-        plugin,
+        grants: opened.grants,
+        plugin: opened.plugin,
         meta,
-        grants,
         instance,
         init_fuel: init.stats.fuel,
     })
@@ -1715,9 +1689,10 @@ mod tests {
     fn plugin(file: &str, scale: u64) -> PluginBench {
         let fuel = |f: u64| Some(FuelRange::new(f / scale));
         let time = |ns: u64| {
-            Some(Percentiles {
+            Some(Latency {
                 p50: Duration::from_nanos(ns / scale),
                 p99: Duration::from_nanos(2 * ns / scale),
+                max: Duration::from_nanos(4 * ns / scale),
             })
         };
         PluginBench {
@@ -1746,7 +1721,7 @@ mod tests {
             reused_cycle: time(3500),
             reused_overhead: time(500),
             postcard_fuel: (scale > 1).then(|| FuelRange::new(1000)),
-            postcard_execute: (scale > 1).then(Percentiles::default),
+            postcard_execute: (scale > 1).then(Latency::default),
             postcard_cycle: None,
             daemon_fuel: fuel(5000),
             event_fuel: fuel(5100),

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::budget::{format_duration, Budgets};
-use crate::dynamic_check::describe_code;
-use crate::report::{group, DaemonEvent, Finding, Report, Unit};
+use crate::budget::Budgets;
+use crate::fmt::{format_duration, group};
+use crate::report::{DaemonEvent, Finding, Report, Unit};
+use crate::requests::describe_code;
 use crate::runner::{CallError, FuelMode, Grants, Plugin};
 use crate::stats;
 

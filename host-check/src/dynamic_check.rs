@@ -21,22 +21,23 @@
 use std::time::{Duration, Instant};
 
 use core_abi::abi;
-use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::error::ErrorCode;
 
-use crate::budget::{format_duration, Budgets};
+use crate::budget::Budgets;
 use crate::daemon_flow::{self, ActionNames};
+use crate::fmt::{format_duration, group, nanos};
 use crate::metadata::PluginMeta;
-use crate::report::{group, nanos, Finding, NotePath, PhaseOutput, Report, Unit, README_RULE};
+use crate::module::ModuleInfo;
+use crate::report::{Finding, NotePath, PhaseOutput, Report, Unit, README_RULE};
+use crate::requests::{
+    describe_code, escaped_action_literal, json_string, postcard_note_on, request_json,
+    request_with, Event,
+};
 use crate::runner::{
     CallError, Captured, Entry, FuelMode, Grants, Plugin, PluginInstance, RequestError,
     RequestOutcome, Stage,
 };
-use crate::static_check::ModuleInfo;
 use crate::stats;
-
-/// The timestamp of every generated request.
-pub const TIMESTAMP: u64 = 1_234_567_890;
 
 /// The name used for the "undeclared action" request (suffixed if a plugin declares it).
 pub const UNDECLARED_ACTION: &str = "host_check_undeclared_action";
@@ -55,112 +56,6 @@ const KEEP_OUTPUT: usize = 1024 * 1024;
 
 /// Note-on calls of the `execute_postcard` measurement (fuel is deterministic; a few suffice).
 const POSTCARD_CALLS: u32 = 10;
-
-/// The MIDI events every action is run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// Note on: velocity 100, note 60.
-    NoteOn,
-    /// Note off: velocity 0, note 60.
-    NoteOff,
-    /// Control change: controller 74, value 64.
-    Cc,
-}
-
-impl Event {
-    /// Every event, in check order.
-    pub const ALL: [Event; 3] = [Event::NoteOn, Event::NoteOff, Event::Cc];
-
-    /// The check-id suffix: `note_on`, `note_off`, `cc`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Event::NoteOn => "note_on",
-            Event::NoteOff => "note_off",
-            Event::Cc => "cc",
-        }
-    }
-
-    /// The MIDI fields of the request's `context`.
-    fn fields(self) -> &'static str {
-        match self {
-            Event::NoteOn => r#""velocity":100,"note":60,"cc":null,"value":null"#,
-            Event::NoteOff => r#""velocity":0,"note":60,"cc":null,"value":null"#,
-            Event::Cc => r#""velocity":null,"note":null,"cc":74,"value":64"#,
-        }
-    }
-}
-
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    serde_json::Value::from(s).to_string()
-}
-
-/// The template README's JSON request for `event` (MIDIMon's own is
-/// [`daemon_flow::daemon_request`]).
-pub fn request_json(action: &str, event: Event) -> Vec<u8> {
-    request_with(
-        &json_string(action),
-        event.fields(),
-        r#"{"key":"value"}"#,
-        "",
-    )
-}
-
-/// The canonical JSON request for `event` with `entries` metadata entries, for measuring how the
-/// cost grows with the metadata (the benchmark). The first entry is the canonical
-/// `"key":"value"`, the others `"key1":"value"` ... `"key<entries-1>":"value"`, so one entry
-/// gives exactly [`request_json`] and zero gives an empty `metadata` object.
-pub fn request_json_with_metadata(action: &str, event: Event, entries: usize) -> Vec<u8> {
-    let mut metadata = String::from("{");
-    for i in 0..entries {
-        if i == 0 {
-            metadata.push_str(r#""key":"value""#);
-        } else {
-            metadata.push_str(&format!(r#","key{i}":"value""#));
-        }
-    }
-    metadata.push('}');
-    request_with(&json_string(action), event.fields(), &metadata, "")
-}
-
-/// A request from its parts: the action as a JSON literal, the MIDI fields, the metadata
-/// object and extra top-level members (starting with a comma).
-fn request_with(action_literal: &str, fields: &str, metadata: &str, extra: &str) -> Vec<u8> {
-    format!(
-        r#"{{"action":{action_literal},"context":{{{fields},"timestamp":{TIMESTAMP},"metadata":{metadata}}}{extra}}}"#
-    )
-    .into_bytes()
-}
-
-/// The canonical note-on request of the postcard fast path.
-pub fn postcard_note_on(action_index: u32) -> Vec<u8> {
-    let header = BinaryHeader {
-        action: action_index,
-        velocity: Some(100),
-        note: Some(60),
-        cc: None,
-        value: None,
-        timestamp: TIMESTAMP,
-    };
-    encode_to_vec(&header, &[("key", "value")])
-}
-
-/// `action` with its first character written as a `\u` escape, e.g. `"\u006dy_action"`.
-pub fn escaped_action_literal(action: &str) -> String {
-    let mut chars = action.chars();
-    let Some(first) = chars.next() else {
-        return json_string(action);
-    };
-    let mut units = [0u16; 2];
-    let escaped: String = first
-        .encode_utf16(&mut units)
-        .iter()
-        .map(|u| format!("\\u{u:04x}"))
-        .collect();
-    let rest = json_string(chars.as_str());
-    // `rest` is a literal with quotes: splice the escape in after its opening quote.
-    format!("\"{escaped}{}", rest.get(1..).unwrap_or("\""))
-}
 
 /// What a malformed request must get back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,17 +128,6 @@ fn malformed_cases(action: &str) -> Vec<(&'static str, Vec<u8>, Expect)> {
             Expect::Anything,
         ),
     ]
-}
-
-/// `0 (success)`, `3 (unknown_action)`, `42 (not an ABI error code)`.
-pub fn describe_code(code: i32) -> String {
-    match code {
-        0 => "0 (success)".to_string(),
-        c => match ErrorCode::from_code(c) {
-            Some(e) => format!("{c} ({})", e.name()),
-            None => format!("{c} (not an ABI error code)"),
-        },
-    }
 }
 
 /// Why a checked call produced no outcome.
@@ -1337,47 +1221,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn canonical_requests() {
-        assert_eq!(
-            String::from_utf8(request_json("my_action", Event::NoteOn)).unwrap(),
-            r#"{"action":"my_action","context":{"velocity":100,"note":60,"cc":null,"value":null,"timestamp":1234567890,"metadata":{"key":"value"}}}"#
-        );
-        let cc = String::from_utf8(request_json("a\"b", Event::Cc)).unwrap();
-        assert!(cc.starts_with(
-            r#"{"action":"a\"b","context":{"velocity":null,"note":null,"cc":74,"value":64"#
-        ));
-        for event in Event::ALL {
-            let body = request_json("x", event);
-            assert!(core_abi::json::validate(&body).is_ok());
-            assert!(core_abi::parse_request(&body).is_ok());
-        }
-    }
-
-    #[test]
-    fn metadata_variants() {
-        assert_eq!(
-            request_json_with_metadata("my_action", Event::NoteOn, 1),
-            request_json("my_action", Event::NoteOn)
-        );
-        for entries in [0, 1, 8, 64] {
-            let body = request_json_with_metadata("my_action", Event::NoteOn, entries);
-            let request = core_abi::parse_request(&body).unwrap();
-            assert_eq!(request.context.metadata.len(), entries);
-        }
-    }
-
-    #[test]
-    fn escaped_names_decode_to_the_plain_name() {
-        for name in ["my_action", "é", "🎹x", "a\"b"] {
-            let literal = escaped_action_literal(name);
-            assert!(literal.starts_with("\"\\u"), "{literal}");
-            let decoded: String = serde_json::from_str(&literal).unwrap();
-            assert_eq!(decoded, name);
-        }
-        assert_eq!(escaped_action_literal("my_action"), r#""\u006dy_action""#);
-    }
-
-    #[test]
     fn malformed_cases_are_rejected_by_core_abi() {
         for (case, body, expect) in malformed_cases("my_action") {
             let parsed = core_abi::parse_request(&body);
@@ -1386,20 +1229,5 @@ mod tests {
                 Expect::Anything => assert!(parsed.is_ok(), "{case} is valid JSON"),
             }
         }
-    }
-
-    #[test]
-    fn postcard_request_decodes() {
-        let body = postcard_note_on(2);
-        let request = core_abi::binary::decode(&body).unwrap();
-        assert_eq!(request.action_index, 2);
-        assert_eq!(request.context.note, Some(60));
-    }
-
-    #[test]
-    fn codes_are_named() {
-        assert_eq!(describe_code(0), "0 (success)");
-        assert_eq!(describe_code(3), "3 (unknown_action)");
-        assert_eq!(describe_code(42), "42 (not an ABI error code)");
     }
 }

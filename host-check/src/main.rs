@@ -15,6 +15,7 @@ use host_check::budget::{
 };
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
+use host_check::runner::{FuelMode, Opened, Plugin};
 use host_check::{
     bench, budget_file, check, config, formats, input, inspect, manifest, optimize, run, scaffold,
 };
@@ -546,9 +547,9 @@ fn cmd_manifest(args: &ManifestArgs) -> u8 {
         Ok(w) => w,
         Err(code) => return code,
     };
-    let meta = match host_check::runner::Plugin::load(&wasm, (&budgets).into())
+    let meta = match Plugin::open(&wasm, (&budgets).into(), FuelMode::PerInstance)
         .map_err(|e| e.to_string())
-        .and_then(|plugin| host_check::metadata::PluginMeta::from_plugin(&plugin))
+        .and_then(Opened::into_meta)
     {
         Ok(meta) => meta,
         Err(why) => {

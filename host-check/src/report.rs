@@ -12,16 +12,14 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::budget::format_duration;
+use crate::fmt::{excerpt, format_duration, group, nanos, printable};
 use crate::metadata::PluginMeta;
+use crate::module::{ExportInfo, ImportInfo};
 use crate::runner::{Captured, ENGINE};
-use crate::static_check::{ExportInfo, ImportInfo};
+use crate::stats::Latency;
 
 /// Version of the `--json` schema.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Bytes of each captured stream shown in the text report and included in the JSON.
-pub const OUTPUT_EXCERPT: usize = 64 * 1024;
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,17 +169,6 @@ impl Finding {
 
 /// How a warning names a rule of the template README rather than of MIDIMon.
 pub const README_RULE: &str = "template README: ";
-
-/// Latency percentiles of one measured call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Latency {
-    /// Median.
-    pub p50: Duration,
-    /// 99th percentile.
-    pub p99: Duration,
-    /// Slowest call.
-    pub max: Duration,
-}
 
 /// What the note-path measurement found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -658,62 +645,6 @@ fn latency_text(l: &Latency) -> String {
     )
 }
 
-/// A duration in whole nanoseconds, saturating.
-pub fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// The first [`OUTPUT_EXCERPT`] bytes as lossy UTF-8, and how many bytes were left out.
-pub fn excerpt(bytes: &[u8]) -> (String, usize) {
-    let shown = bytes.len().min(OUTPUT_EXCERPT);
-    (
-        String::from_utf8_lossy(&bytes[..shown]).into_owned(),
-        bytes.len() - shown,
-    )
-}
-
-/// `text` with control characters (ANSI escapes, carriage returns, ...) written as escapes:
-/// names and output come from the plugin, and must not rewrite a terminal or a CI log.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
-/// A multi-line text with every line passed through [`printable`].
-pub fn printable_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        out.push_str(&printable(line));
-        out.push('\n');
-    }
-    out
-}
-
-/// `1234567` → `1,234,567`.
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -730,15 +661,6 @@ mod tests {
             ],
             ..Report::default()
         }
-    }
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(1_234_567), "1,234,567");
-        assert_eq!(group(u64::MAX), "18,446,744,073,709,551,615");
     }
 
     #[test]
@@ -785,23 +707,11 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(printable("plain é"), "plain é");
-        assert_eq!(printable("\x1b[31mred\r"), "\\u{1b}[31mred\\r");
-        assert_eq!(printable_lines("a\x07\nb\n"), "a\\u{7}\nb\n");
+    fn plugin_names_cannot_rewrite_the_terminal() {
         let r = Report {
             checks: vec![Finding::fail("actions.\x1b[2J.note_on", "x")],
             ..Report::default()
         };
         assert!(!r.render_text(TextStyle::default()).contains('\x1b'));
-    }
-
-    #[test]
-    fn excerpts_are_bounded() {
-        let big = vec![b'x'; OUTPUT_EXCERPT + 10];
-        let (text, cut) = excerpt(&big);
-        assert_eq!(text.len(), OUTPUT_EXCERPT);
-        assert_eq!(cut, 10);
-        assert_eq!(excerpt(b"\xffok").0, "\u{fffd}ok");
     }
 }

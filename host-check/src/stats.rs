@@ -1,4 +1,4 @@
-//! Percentiles of latency samples.
+//! Percentiles of latency samples, and the type they are reported in.
 //!
 //! The note path (and the benchmark) report p50/p99/max of thousands of call times. The
 //! nearest-rank method is used: the p-th percentile is the smallest sample such that at least
@@ -7,7 +7,24 @@
 
 use std::time::Duration;
 
-use crate::report::Latency;
+/// Latency percentiles of one measured call (the check's note path, the daemon flow and the
+/// benchmark all report this).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Latency {
+    /// Median.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Slowest call.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// The percentiles of nanosecond samples (sorted in place); `None` when there are none.
+    pub fn of(samples_ns: &mut [u64]) -> Option<Latency> {
+        (!samples_ns.is_empty()).then(|| latency(samples_ns))
+    }
+}
 
 /// The `p`-th percentile (0..=100) of `sorted` (ascending), by nearest rank; `None` when empty.
 pub fn percentile(sorted: &[u64], p: u32) -> Option<u64> {
@@ -41,6 +58,7 @@ mod tests {
     fn empty_has_no_percentile() {
         assert_eq!(percentile(&[], 50), None);
         assert_eq!(latency(&mut []), Latency::default());
+        assert_eq!(Latency::of(&mut []), None);
     }
 
     #[test]

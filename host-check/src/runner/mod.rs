@@ -61,8 +61,13 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{Deterministic, FsPerms, I32Exit, WasiCtxBuilder};
 
-use crate::budget::{format_duration, Budgets};
+mod open;
+
+pub use open::{OpenError, Opened};
+
+use crate::budget::Budgets;
 use crate::disk::{DiskQuota, DiskWatcher};
+use crate::fmt::{format_duration, one_line};
 use crate::scratch::ScratchDir;
 use crate::wasi;
 
@@ -935,26 +940,6 @@ fn host_error(e: wasmtime::Error) -> CallError {
     CallError::Host {
         message: one_line(&format!("{e:#}")),
     }
-}
-
-/// Longest message kept from an error chain: failures are one line of a report.
-const MAX_MESSAGE_CHARS: usize = 300;
-
-/// An error text on one line: line breaks and runs of spaces become one space, and the text is
-/// cut after [`MAX_MESSAGE_CHARS`] characters.
-pub fn one_line(text: &str) -> String {
-    let mut out = String::new();
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-        if out.chars().count() > MAX_MESSAGE_CHARS {
-            let cut: String = out.chars().take(MAX_MESSAGE_CHARS).collect();
-            return format!("{cut}...");
-        }
-    }
-    out
 }
 
 /// What wasmtime's backtrace context starts with; it is dropped from one-line messages.
