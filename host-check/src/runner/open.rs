@@ -8,7 +8,10 @@
 
 use thiserror::Error;
 
-use super::{CallError, FuelMode, Grants, InitOutput, Limits, LoadError, Plugin, PluginInstance};
+use super::error::{CallError, LoadError};
+use super::instance::{InitOutput, PluginInstance};
+use super::limits::{FuelMode, Grants, Limits};
+use super::plugin::Plugin;
 use crate::metadata::{MetadataProblem, PluginMeta};
 
 /// A plugin whose `init` ran once, with what it said about itself.
