@@ -42,6 +42,7 @@ pub mod bench;
 pub mod budget;
 pub mod budget_file;
 pub mod check;
+pub mod cmd;
 pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
