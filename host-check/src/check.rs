@@ -9,8 +9,8 @@
 use std::time::Instant;
 
 use crate::budget::Budgets;
+use crate::checks::dynamic;
 use crate::config::{self, PluginMappings};
-use crate::dynamic_check;
 use crate::fmt::{format_duration, group};
 use crate::optimize;
 use crate::report::{Finding, Report, Unit};
@@ -123,11 +123,11 @@ pub fn check(
 
     match (&info, &plugin) {
         (Some(info), Some(plugin)) => {
-            let sources = dynamic_check::ActionSources {
+            let sources = dynamic::ActionSources {
                 named: actions,
                 config: config.map(|c| &c.mappings[..]),
             };
-            dynamic_check::run(plugin, info, budgets, sources, &mut report);
+            dynamic::run(plugin, info, budgets, sources, &mut report);
             if plugin.sandboxes_created() > 0 {
                 report.push(disk_finding(plugin, budgets));
             }

@@ -5,9 +5,8 @@
 //! machine cannot be: the load, the CPU frequency and the cache state differ between them. So
 //! the benchmark measures every plugin **in one process, on the same requests, interleaved**:
 //!
-//! - **side by side**: every plugin gets the same engine ([`ENGINE`](crate::runner::ENGINE)), the same budgets and
-//!   byte-identical requests, built in one place
-//!   ([`crate::requests`]);
+//! - **side by side**: every plugin gets the same engine ([`ENGINE`](crate::runner::ENGINE)),
+//!   the same budgets and byte-identical requests, built in one place ([`crate::requests`]);
 //! - **interleaved**: latency is sampled in rounds of [`ROUND_CALLS`] calls per plugin, in
 //!   round-robin order (A, B, C, A, B, C ...) until each plugin has made `--calls` calls, so
 //!   a burst of noise (another process, a frequency change, a noisy neighbour) is spread over
@@ -32,9 +31,9 @@
 //!
 //! **MIDIMon's own flow** is measured beside it: the daemon makes a fresh instance for every
 //! event (instantiate, `alloc`, write, `execute`, drop; see [`crate::daemon_flow`]) and sends
-//! its own, smaller request. One event in [`EVENT_SHARE`] calls of each round is such an event, so its
-//! figures are interleaved with the warm ones. The daemon never calls `execute_postcard`: the
-//! postcard rows are what a host that does would get.
+//! its own, smaller request. One event in [`EVENT_SHARE`] calls of each round is such an
+//! event, so its figures are interleaved with the warm ones. The daemon never calls
+//! `execute_postcard`: the postcard rows are what a host that does would get.
 //!
 //! The text table ends with the targets of issue 5 (reference / plugin ratios, met or not) and
 //! the `--json` report carries the same figures; both are documented in `host-check/README.md`.

@@ -4,7 +4,7 @@
 //!
 //! `run`, `bench`, `inspect` and `manifest` all need a plugin and its metadata before they can
 //! do their own work, and they must agree on how a plugin gets its grants. `check` walks the
-//! same steps itself (`dynamic_check::first_phase`), because it reports each step as a finding.
+//! same steps itself (`checks::dynamic`, its `init` phase), because it reports each step as a finding.
 
 use thiserror::Error;
 
