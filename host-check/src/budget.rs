@@ -321,7 +321,7 @@ const TOML_EXCERPT_CHARS: usize = 40;
 /// A TOML parse error on one line: `line L, column C: message (near `excerpt`)`. The parser's
 /// own text repeats the whole offending line, which may be megabytes long.
 pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = crate::runner::one_line(error.message());
+    let message = crate::fmt::one_line(error.message());
     let Some(span) = error.span() else {
         return message;
     };
@@ -342,7 +342,7 @@ pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
     } else {
         format!(
             "line {line}, column {column}: {message} (near `{}`)",
-            crate::report::printable(&near)
+            crate::fmt::printable(&near)
         )
     }
 }
@@ -590,23 +590,6 @@ pub fn parse_nonzero_duration(text: &str) -> Result<Duration, ValueError> {
     Ok(d)
 }
 
-/// Formats a duration for reports: `5s`, `250ms`, `1.5ms`, `830ns`.
-pub fn format_duration(d: Duration) -> String {
-    let nanos = d.as_nanos();
-    let (value, unit) = if nanos >= 1_000_000_000 {
-        (nanos as f64 / 1e9, "s")
-    } else if nanos >= 1_000_000 {
-        (nanos as f64 / 1e6, "ms")
-    } else if nanos >= 1_000 {
-        (nanos as f64 / 1e3, "µs")
-    } else {
-        return format!("{nanos}ns");
-    };
-    let text = format!("{value:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}{unit}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,14 +756,5 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(b.note_action.as_deref(), Some("b"));
-    }
-
-    #[test]
-    fn formats_durations() {
-        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(format_duration(Duration::from_micros(1500)), "1.5ms");
-        assert_eq!(format_duration(Duration::from_nanos(830)), "830ns");
-        assert_eq!(format_duration(Duration::from_nanos(1234)), "1.234µs");
     }
 }

@@ -79,7 +79,7 @@ pub fn record(label: &str, wasm: &[u8]) -> Result<Figures, String> {
             .collect();
         return Err(format!(
             "`host-check check --strict` fails ({}): fix that before recording budgets",
-            crate::static_check::name_list(&failed)
+            crate::fmt::name_list(&failed)
         ));
     }
     let figure = |value: &serde_json::Value, what: &str| {

@@ -8,11 +8,12 @@
 
 use std::time::Instant;
 
-use crate::budget::{format_duration, Budgets};
+use crate::budget::Budgets;
+use crate::checks::dynamic;
 use crate::config::{self, PluginMappings};
-use crate::dynamic_check;
+use crate::fmt::{format_duration, group};
 use crate::optimize;
-use crate::report::{group, Finding, Report, Unit};
+use crate::report::{Finding, Report, Unit};
 use crate::runner::{Limits, Plugin};
 use crate::static_check;
 
@@ -36,7 +37,7 @@ pub fn check(
         ..Report::default()
     };
 
-    let info = match static_check::analyze(wasm) {
+    let info = match crate::module::analyze(wasm) {
         Ok(info) => Some(info),
         Err(e) => {
             let detail = if wasm.starts_with(WASM_MAGIC) {
@@ -122,11 +123,11 @@ pub fn check(
 
     match (&info, &plugin) {
         (Some(info), Some(plugin)) => {
-            let sources = dynamic_check::ActionSources {
+            let sources = dynamic::ActionSources {
                 named: actions,
                 config: config.map(|c| &c.mappings[..]),
             };
-            dynamic_check::run(plugin, info, budgets, sources, &mut report);
+            dynamic::run(plugin, info, budgets, sources, &mut report);
             if plugin.sandboxes_created() > 0 {
                 report.push(disk_finding(plugin, budgets));
             }

@@ -49,7 +49,7 @@ impl fmt::Display for ControlFlowError {
         write!(f, "function {}", self.index)?;
         if let Some(name) = &self.name {
             let name: String = name.chars().take(80).collect();
-            write!(f, " ({})", crate::report::printable(&name))?;
+            write!(f, " ({})", crate::fmt::printable(&name))?;
         }
         if self.flow.max_depth > MAX_CONTROL_DEPTH {
             write!(

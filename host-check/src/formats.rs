@@ -9,8 +9,8 @@
 
 use std::fmt::Write as _;
 
-use crate::budget::format_duration;
-use crate::report::{printable, Report, Status};
+use crate::fmt::{format_duration, printable};
+use crate::report::{Report, Status};
 
 /// GitHub workflow commands: one `::error` per failure and one `::warning` per warning, titled
 /// with the check id, then a `::notice` with the verdict.

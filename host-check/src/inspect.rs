@@ -8,10 +8,11 @@
 use std::fmt::Write as _;
 
 use crate::budget::Budgets;
+use crate::fmt::{group, printable_lines};
 use crate::metadata::PluginMeta;
-use crate::report::{group, printable_lines};
-use crate::runner::{Limits, Plugin};
-use crate::static_check::{self, ModuleInfo};
+use crate::module::ModuleInfo;
+use crate::runner::{FuelMode, Limits, Plugin};
+use crate::static_check;
 use crate::wasi::{self, WasiClass};
 
 /// How many of the biggest functions are listed.
@@ -19,7 +20,7 @@ pub const TOP_FUNCTIONS: usize = 10;
 
 /// The inspection text of a module, or the reason it is not a valid module.
 pub fn inspect(file: &str, wasm: &[u8], budgets: &Budgets) -> Result<String, String> {
-    let info = static_check::analyze(wasm)
+    let info = crate::module::analyze(wasm)
         .map_err(|e| format!("{file}: not a valid WebAssembly module: {e}"))?;
     let mut out = String::new();
     let _ = writeln!(out, "{file}: {} bytes", group(wasm.len() as u64));
@@ -130,6 +131,7 @@ fn render_functions(info: &ModuleInfo, out: &mut String) {
 
 /// Instantiates the plugin and reads its metadata, under the budgets.
 fn metadata(wasm: &[u8], budgets: &Budgets) -> Result<PluginMeta, String> {
-    let plugin = Plugin::load(wasm, Limits::from(budgets)).map_err(|e| e.to_string())?;
-    PluginMeta::from_plugin(&plugin)
+    Plugin::open(wasm, Limits::from(budgets), FuelMode::PerInstance)
+        .map_err(|e| e.to_string())?
+        .into_meta()
 }

@@ -9,30 +9,39 @@
 //! `no_std` template, std plugins for `wasm32-wasip1`, hand-written WAT, and hostile or broken
 //! files, and it never hangs or panics on them.
 //!
-//! The library holds everything; `main.rs` only parses arguments. The modules:
+//! The library holds everything; `main.rs` only installs the signal handler and calls
+//! [`cmd::main`]. The modules, from the top of the dependency graph down (a module uses only
+//! modules listed after it):
 //!
-//! - [`budget`]: the limits, their defaults, the budget file and value parsing;
-//! - [`input`]: reading a plugin file (size cap, usage errors);
-//! - [`static_check`]: wasmparser validation and the export/import/marker checks;
-//! - [`wasi`]: the WASI preview 1 functions with their signatures and capability class;
-//! - [`runner`]: the wasmtime engine and every budgeted plugin call (shared with the benchmark);
-//! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
-//! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), to predict its verdict;
-//! - [`dynamic_check`]: instantiation, `init`, the daemon's flow, then the README's request cycle;
-//! - [`stats`]: latency percentiles;
+//! - [`cmd`]: the command line, one module per subcommand, and the one mapping of failures to
+//!   exit codes;
+//! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
+//! - [`budget_file`]: a budget file recorded from what a plugin measures now;
+//! - [`check`]: `host-check check`, every check of one plugin in one report;
+//! - [`checks`]: the dynamic checks (instantiation, `init`, the daemon's flow, then the
+//!   README's request cycle);
+//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
+//! - [`inspect`], [`run`]: the `inspect` and `run` subcommands;
+//! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
 //! - [`config`]: cross-checking a MIDIMon `config.toml`;
-//! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
-//! - [`control_flow`]: the static control-flow limits checked before compiling;
-//! - [`disk`]: the disk budget of the sandbox directory;
-//! - [`scratch`]: self-removing temporary directories;
-//! - [`signals`]: removing them on SIGINT/SIGTERM;
+//! - [`static_check`]: the export, import, memory and marker checks of a module;
 //! - [`formats`]: the report as GitHub annotations, JUnit XML or a Markdown summary;
 //! - [`report`]: findings, the text table and the JSON report;
-//! - [`budget_file`]: a budget file recorded from what a plugin measures now;
-//! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
-//! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
-//! - [`check`], [`inspect`], [`run`]: the subcommands;
-//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
+//! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
+//!   checks and the benchmark;
+//! - [`module`]: what a module is: wasmparser validation, imports, exports, sections;
+//! - [`runner`]: the wasmtime engine, every budgeted plugin call, and `Plugin::open`;
+//! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
+//! - [`requests`]: the requests sent to plugins, from core-abi's canonical note-on;
+//! - [`budget`]: the limits, their defaults, the budget file and value parsing;
+//! - [`control_flow`]: the static control-flow limits checked before compiling;
+//! - [`disk`]: the disk budget of the sandbox directory;
+//! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
+//! - [`input`]: reading a plugin file (size cap, usage errors);
+//! - [`scratch`]: self-removing temporary directories; [`signals`]: removing them on
+//!   SIGINT/SIGTERM;
+//! - [`wasi`]: the WASI preview 1 functions with their signatures and capability class;
+//! - [`stats`]: the maths (percentiles, medians, least squares); [`fmt`]: the text helpers.
 
 // `unsafe` is denied everywhere but in `signals` (sigwait through libc), which documents it.
 #![deny(unsafe_code)]
@@ -42,18 +51,22 @@ pub mod bench;
 pub mod budget;
 pub mod budget_file;
 pub mod check;
+pub mod checks;
+pub mod cmd;
 pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
 pub mod disk;
-pub mod dynamic_check;
+pub mod fmt;
 pub mod formats;
 pub mod input;
 pub mod inspect;
 pub mod manifest;
 pub mod metadata;
+pub mod module;
 pub mod optimize;
 pub mod report;
+pub mod requests;
 pub mod run;
 pub mod runner;
 pub mod scaffold;

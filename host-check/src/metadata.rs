@@ -11,8 +11,6 @@
 use core_abi::metadata::{read_metadata_json, ActionsForm, Capability, CapabilitySet, PluginType};
 use thiserror::Error;
 
-use crate::runner::{FuelMode, Plugin};
-
 /// Metadata MIDIMon would load, decoded into owned strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginMeta {
@@ -58,16 +56,6 @@ pub enum MetadataProblem {
 }
 
 impl PluginMeta {
-    /// Instantiates the plugin as MIDIMon's `init` does (one fuel budget, no capabilities),
-    /// calls `init` and reads what it returns.
-    pub fn from_plugin(plugin: &Plugin) -> Result<PluginMeta, String> {
-        let mut instance = plugin
-            .instantiate_with(&plugin.initial_grants(), FuelMode::PerInstance)
-            .map_err(|e| format!("instantiation failed: {e}"))?;
-        let init = instance.init().map_err(|e| format!("init failed: {e}"))?;
-        PluginMeta::parse(&init.metadata).map_err(|e| e.to_string())
-    }
-
     /// Checks strict UTF-8, reads with core-abi and decodes.
     pub fn parse(bytes: &[u8]) -> Result<PluginMeta, MetadataProblem> {
         let json = std::str::from_utf8(bytes).map_err(|e| MetadataProblem::InvalidUtf8 {

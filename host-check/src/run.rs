@@ -13,12 +13,11 @@ use core_abi::ErrorCode;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::budget::{format_duration, Budgets};
-use crate::dynamic_check::{describe_code, request_json, Event};
+use crate::budget::Budgets;
+use crate::fmt::{excerpt, format_duration, group, name_list, one_line, printable_lines};
 use crate::metadata::PluginMeta;
-use crate::report::{excerpt, group, printable_lines};
-use crate::runner::{one_line, Entry, Grants, Limits, Plugin};
-use crate::static_check::name_list;
+use crate::requests::{describe_code, request_json, Event};
+use crate::runner::{Entry, FuelMode, Limits, Plugin};
 
 /// What to send.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,32 +56,23 @@ pub struct RunOutput {
 
 /// Runs one request.
 pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOutput, RunError> {
-    let plugin =
-        Plugin::load(wasm, Limits::from(budgets)).map_err(|e| RunError::Plugin(e.to_string()))?;
-    // First instance: read the metadata, to know the grants and the action indexes.
-    let mut first = plugin
-        .instantiate(&plugin.initial_grants())
-        .map_err(|e| RunError::Plugin(format!("instantiation failed: {e}")))?;
-    let init = first
-        .init()
-        .map_err(|e| RunError::Plugin(format!("init failed: {e}")))?;
-    let meta = PluginMeta::parse(&init.metadata);
-    drop(first);
+    // Read the metadata first, to know the grants and the action indexes.
+    let opened = Plugin::open(wasm, Limits::from(budgets), FuelMode::PerCall)
+        .map_err(|e| RunError::Plugin(e.to_string()))?;
+    let meta = &opened.meta;
 
     let mut out = String::new();
-    let capabilities = match &meta {
+    match meta {
         Ok(m) => {
             let _ = writeln!(out, "plugin     {} {}", m.name, m.version);
-            m.capabilities
         }
         Err(e) => {
             let _ = writeln!(
                 out,
                 "warning    invalid metadata ({e}); running without capabilities"
             );
-            Default::default()
         }
-    };
+    }
     let (entry, body) = build(request, meta.as_ref().ok())?;
     let _ = writeln!(
         out,
@@ -105,13 +95,9 @@ pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOu
         let _ = writeln!(out, "body       {}", one_line(&shown));
     }
 
-    let grants = Grants::for_plugin(plugin.imports_wasi(), capabilities);
-    let mut instance = plugin
-        .instantiate(&grants)
-        .map_err(|e| RunError::Plugin(format!("instantiation failed: {e}")))?;
-    instance
-        .init()
-        .map_err(|e| RunError::Plugin(format!("init failed: {e}")))?;
+    let (mut instance, _) = opened
+        .ready_instance()
+        .map_err(|e| RunError::Plugin(e.to_string()))?;
     let result = instance.request_to(entry, &body);
     let exit_code = match &result {
         Ok(o) => {
@@ -228,7 +214,7 @@ fn build(request: &RunRequest, meta: Option<&PluginMeta>) -> Result<(Entry, Vec<
 /// Encodes a postcard request from a JSON context (the canonical note-on when absent).
 fn postcard_body(action: u32, context: Option<&Value>) -> Result<Vec<u8>, RunError> {
     let Some(context) = context else {
-        return Ok(crate::dynamic_check::postcard_note_on(action));
+        return Ok(crate::requests::postcard_note_on(action));
     };
     let object = context
         .as_object()

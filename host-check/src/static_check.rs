@@ -6,475 +6,13 @@
 //! `core_abi::abi` and the WASI table of [`crate::wasi`], returning one [`Finding`] per problem,
 //! so that a plugin author sees every problem of a module in one run instead of one per run.
 
-use std::fmt;
-
-use core_abi::abi::{self, ExportSpec, FuncSignature, WasmType};
+use core_abi::abi::{self, FuncSignature};
 use core_abi::metadata::{Capability, CapabilitySet};
-use wasmparser::{
-    CompositeInnerType, ExternalKind, KnownCustom, Name, Parser, Payload, TypeRef, ValType,
-    Validator, WasmFeatures,
-};
 
+use crate::fmt::name_list;
+use crate::module::{pages, ExportInfo, ExternKind, ImportInfo, ModuleInfo, Signature};
 use crate::report::Finding;
 use crate::wasi::{self, WasiClass};
-
-/// The wasm features host-check validates against: exactly those the engine enables
-/// ([`crate::runner::wasm_features`]), so that the static verdict and the engine agree.
-pub fn validator_features() -> WasmFeatures {
-    crate::runner::wasm_features()
-}
-
-/// A function signature as wasm text type names, e.g. `(i32, i32) -> i32`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    /// Parameter types (`"i32"`, `"i64"`, `"f32"`, `"funcref"`, ...).
-    pub params: Vec<String>,
-    /// Result types.
-    pub results: Vec<String>,
-}
-
-impl Signature {
-    /// Builds a signature from type names.
-    pub fn new<P: fmt::Display, R: fmt::Display>(params: &[P], results: &[R]) -> Signature {
-        Signature {
-            params: params.iter().map(ToString::to_string).collect(),
-            results: results.iter().map(ToString::to_string).collect(),
-        }
-    }
-
-    /// The signature an ABI export must have.
-    pub fn of_abi(sig: &FuncSignature) -> Signature {
-        let names = |types: &[WasmType]| types.iter().map(|t| t.name().to_string()).collect();
-        Signature {
-            params: names(sig.params),
-            results: names(sig.results),
-        }
-    }
-
-    /// The signature of a WASI preview 1 function.
-    pub fn of_wasi(f: &wasi::WasiFunction) -> Signature {
-        let names = |types: &[wasi::ValType]| types.iter().map(|t| t.name().to_string()).collect();
-        Signature {
-            params: names(f.params),
-            results: names(f.results),
-        }
-    }
-
-    fn from_types(params: &[ValType], results: &[ValType]) -> Signature {
-        Signature::new(params, results)
-    }
-}
-
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({}) -> ", self.params.join(", "))?;
-        match self.results.as_slice() {
-            [single] => f.write_str(single),
-            several => write!(f, "({})", several.join(", ")),
-        }
-    }
-}
-
-/// What kind of entity an import or export is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExternKind {
-    /// A function.
-    Func,
-    /// A table.
-    Table,
-    /// A linear memory.
-    Memory,
-    /// A global.
-    Global,
-    /// An exception tag.
-    Tag,
-}
-
-impl ExternKind {
-    /// `"func"`, `"table"`, `"memory"`, `"global"` or `"tag"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ExternKind::Func => "func",
-            ExternKind::Table => "table",
-            ExternKind::Memory => "memory",
-            ExternKind::Global => "global",
-            ExternKind::Tag => "tag",
-        }
-    }
-
-    /// The kind with an article, for sentences: "a function", "a memory".
-    fn article(self) -> &'static str {
-        match self {
-            ExternKind::Func => "a function",
-            ExternKind::Table => "a table",
-            ExternKind::Memory => "a memory",
-            ExternKind::Global => "a global",
-            ExternKind::Tag => "a tag",
-        }
-    }
-}
-
-/// One import of the module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportInfo {
-    /// Import module name, e.g. `wasi_snapshot_preview1`.
-    pub module: String,
-    /// Field name, e.g. `fd_write`.
-    pub name: String,
-    /// What is imported.
-    pub kind: ExternKind,
-    /// The signature, for a function (or a tag's parameters).
-    pub signature: Option<Signature>,
-    /// The type in words: the signature, or e.g. `memory 17 pages`.
-    pub ty: String,
-}
-
-/// One export of the module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportInfo {
-    /// Export name.
-    pub name: String,
-    /// What is exported.
-    pub kind: ExternKind,
-    /// Index in the module's index space of that kind.
-    pub index: u32,
-    /// The signature, for a function.
-    pub signature: Option<Signature>,
-    /// The type in words.
-    pub ty: String,
-}
-
-/// One section of the module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SectionInfo {
-    /// Section id (0 for custom sections).
-    pub id: u8,
-    /// `type`, `import`, ..., or `custom "name"`.
-    pub name: String,
-    /// Size of the section's content in bytes (without its id and length prefix).
-    pub size: usize,
-}
-
-/// One function defined by the module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionInfo {
-    /// Index in the function index space (imports first).
-    pub index: u32,
-    /// Name from the `name` custom section, if present.
-    pub name: Option<String>,
-    /// Size of the body in bytes.
-    pub body_size: usize,
-}
-
-/// A linear memory's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryInfo {
-    /// Initial size in pages.
-    pub initial_pages: u64,
-    /// Maximum size in pages, if declared.
-    pub maximum_pages: Option<u64>,
-    /// 64-bit addresses.
-    pub memory64: bool,
-    /// Shared (threads).
-    pub shared: bool,
-    /// Page size in bytes (64 KiB unless the custom-page-sizes proposal is used).
-    pub page_size: u64,
-}
-
-/// Everything host-check reads from a valid module.
-#[derive(Debug, Clone, Default)]
-pub struct ModuleInfo {
-    /// Module size in bytes.
-    pub size: usize,
-    /// Imports in order.
-    pub imports: Vec<ImportInfo>,
-    /// Exports in order.
-    pub exports: Vec<ExportInfo>,
-    /// Sections in order.
-    pub sections: Vec<SectionInfo>,
-    /// Defined functions, by index.
-    pub functions: Vec<FunctionInfo>,
-    /// Memories the module defines (not imports).
-    pub defined_memories: Vec<MemoryInfo>,
-    /// Number of imported memories.
-    pub imported_memories: u32,
-    /// Whether the module has a start function.
-    pub has_start: bool,
-}
-
-/// Why a file is not a valid module, with the byte offset wasmparser reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// wasmparser's message.
-    pub message: String,
-    /// Byte offset of the problem.
-    pub offset: usize,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (at byte offset {})", self.message, self.offset)
-    }
-}
-
-impl From<wasmparser::BinaryReaderError> for ParseError {
-    fn from(e: wasmparser::BinaryReaderError) -> Self {
-        ParseError {
-            message: e.message().to_string(),
-            offset: e.offset(),
-        }
-    }
-}
-
-impl ModuleInfo {
-    /// Whether the module imports anything from `wasi_snapshot_preview1`.
-    pub fn imports_wasi(&self) -> bool {
-        self.imports.iter().any(|i| i.module == wasi::WASI_MODULE)
-    }
-
-    /// The export with this name.
-    pub fn export(&self, name: &str) -> Option<&ExportInfo> {
-        self.exports.iter().find(|e| e.name == name)
-    }
-
-    /// The function export with this name, if it has exactly the ABI's signature.
-    pub fn abi_export_ok(&self, spec: &ExportSpec) -> bool {
-        self.export(spec.name).is_some_and(|e| {
-            e.kind == ExternKind::Func && e.signature == Some(Signature::of_abi(&spec.signature))
-        })
-    }
-
-    /// Whether `memory` is exported and is a memory the module defines.
-    pub fn memory_export_ok(&self) -> bool {
-        self.export(abi::EXPORT_MEMORY)
-            .is_some_and(|e| e.kind == ExternKind::Memory && e.index >= self.imported_memories)
-    }
-
-    /// The ABI version the marker export declares, if there is exactly one valid marker.
-    pub fn abi_marker(&self) -> Option<u32> {
-        let mut versions = self
-            .exports
-            .iter()
-            .filter_map(|e| abi::marker_version(&e.name));
-        match (versions.next(), versions.next()) {
-            (Some(v), None) => Some(v),
-            _ => None,
-        }
-    }
-}
-
-/// Validates `bytes` and reads the module's structure.
-pub fn analyze(bytes: &[u8]) -> Result<ModuleInfo, ParseError> {
-    let mut validator = Validator::new_with_features(validator_features());
-    let types = validator.validate_all(bytes)?;
-    let types = types.as_ref();
-
-    let mut info = ModuleInfo {
-        size: bytes.len(),
-        ..ModuleInfo::default()
-    };
-    let mut imported_functions: u32 = 0;
-    let mut code_sizes: Vec<usize> = Vec::new();
-    let mut names: Vec<(u32, String)> = Vec::new();
-
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload?;
-        if let Some((id, range)) = payload.as_section() {
-            let name = match &payload {
-                Payload::CustomSection(c) => format!("custom \"{}\"", c.name()),
-                _ => section_name(id).to_string(),
-            };
-            info.sections.push(SectionInfo {
-                id,
-                name,
-                size: range.end.saturating_sub(range.start),
-            });
-        }
-        match payload {
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
-                    let kind = match import.ty {
-                        TypeRef::Func(_) | TypeRef::FuncExact(_) => {
-                            imported_functions += 1;
-                            ExternKind::Func
-                        }
-                        TypeRef::Table(_) => ExternKind::Table,
-                        TypeRef::Memory(_) => {
-                            info.imported_memories += 1;
-                            ExternKind::Memory
-                        }
-                        TypeRef::Global(_) => ExternKind::Global,
-                        TypeRef::Tag(_) => ExternKind::Tag,
-                    };
-                    let entity = types.entity_type_from_import(&import);
-                    let (signature, ty) = describe_entity(&types, entity);
-                    info.imports.push(ImportInfo {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        kind,
-                        signature,
-                        ty,
-                    });
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for memory in reader {
-                    let memory = memory?;
-                    info.defined_memories.push(MemoryInfo {
-                        initial_pages: memory.initial,
-                        maximum_pages: memory.maximum,
-                        memory64: memory.memory64,
-                        shared: memory.shared,
-                        page_size: memory.page_size_log2.map_or(65536, |l| 1u64 << l.min(63)),
-                    });
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for export in reader {
-                    let export = export?;
-                    let kind = match export.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExternKind::Func,
-                        ExternalKind::Table => ExternKind::Table,
-                        ExternalKind::Memory => ExternKind::Memory,
-                        ExternalKind::Global => ExternKind::Global,
-                        ExternalKind::Tag => ExternKind::Tag,
-                    };
-                    let entity = types.entity_type_from_export(&export);
-                    let (signature, ty) = describe_entity(&types, entity);
-                    info.exports.push(ExportInfo {
-                        name: export.name.to_string(),
-                        kind,
-                        index: export.index,
-                        signature: if kind == ExternKind::Func {
-                            signature
-                        } else {
-                            None
-                        },
-                        ty,
-                    });
-                }
-            }
-            Payload::StartSection { .. } => info.has_start = true,
-            Payload::CodeSectionEntry(body) => {
-                let range = body.range();
-                code_sizes.push(range.end.saturating_sub(range.start));
-            }
-            Payload::CustomSection(reader) => {
-                // Names are informative only: a malformed name section is ignored, not fatal.
-                if let KnownCustom::Name(name_reader) = reader.as_known() {
-                    for name in name_reader.into_iter().flatten() {
-                        if let Name::Function(map) = name {
-                            names.extend(
-                                map.into_iter()
-                                    .flatten()
-                                    .map(|n| (n.index, n.name.to_string())),
-                            );
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    info.functions = code_sizes
-        .into_iter()
-        .enumerate()
-        .map(|(i, body_size)| {
-            let index = imported_functions.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
-            FunctionInfo {
-                index,
-                name: None,
-                body_size,
-            }
-        })
-        .collect();
-    for (index, name) in names {
-        if let Some(offset) = index.checked_sub(imported_functions) {
-            if let Some(f) = info.functions.get_mut(offset as usize) {
-                f.name = Some(name);
-            }
-        }
-    }
-    Ok(info)
-}
-
-/// A signature (for functions and tags) and a one-line type description.
-fn describe_entity(
-    types: &wasmparser::types::TypesRef<'_>,
-    entity: Option<wasmparser::types::EntityType>,
-) -> (Option<Signature>, String) {
-    use wasmparser::types::EntityType;
-    match entity {
-        Some(EntityType::Func(id) | EntityType::FuncExact(id)) => {
-            match &types[id].composite_type.inner {
-                CompositeInnerType::Func(ft) => {
-                    let sig = Signature::from_types(ft.params(), ft.results());
-                    let text = sig.to_string();
-                    (Some(sig), text)
-                }
-                _ => (None, "func (non-function type)".to_string()),
-            }
-        }
-        Some(EntityType::Tag(id)) => match &types[id].composite_type.inner {
-            CompositeInnerType::Func(ft) => {
-                let sig = Signature::from_types(ft.params(), ft.results());
-                let text = format!("tag {sig}");
-                (Some(sig), text)
-            }
-            _ => (None, "tag".to_string()),
-        },
-        Some(EntityType::Memory(m)) => {
-            let flags = match (m.memory64, m.shared) {
-                (true, true) => " (memory64, shared)",
-                (true, false) => " (memory64)",
-                (false, true) => " (shared)",
-                (false, false) => "",
-            };
-            (None, format!("{}{flags}", pages(m.initial, m.maximum)))
-        }
-        Some(EntityType::Table(t)) => {
-            let max = t
-                .maximum
-                .map_or(String::new(), |max| format!(", max {max}"));
-            (None, format!("{} x {}{max}", t.initial, t.element_type))
-        }
-        Some(EntityType::Global(g)) => {
-            let m = if g.mutable { "mut " } else { "" };
-            (None, format!("{m}{}", g.content_type))
-        }
-        None => (None, "unknown".to_string()),
-    }
-}
-
-/// `1 page`, `17 pages, max 32`.
-fn pages(initial: u64, maximum: Option<u64>) -> String {
-    let plural = if initial == 1 { "" } else { "s" };
-    let max = maximum.map_or(String::new(), |max| format!(", max {max}"));
-    format!("{initial} page{plural}{max}")
-}
-
-/// The name of a known section id.
-pub fn section_name(id: u8) -> &'static str {
-    match id {
-        0 => "custom",
-        1 => "type",
-        2 => "import",
-        3 => "function",
-        4 => "table",
-        5 => "memory",
-        6 => "global",
-        7 => "export",
-        8 => "start",
-        9 => "element",
-        10 => "code",
-        11 => "data",
-        12 => "datacount",
-        13 => "tag",
-        _ => "unknown",
-    }
-}
 
 /// Check id of an ABI export, e.g. `exports.init`.
 pub fn export_check_id(name: &str) -> String {
@@ -594,7 +132,7 @@ fn check_memory(info: &ModuleInfo) -> Finding {
         format!(
             "defined by the module: {} ({} bytes initially)",
             pages(defined.initial_pages, defined.maximum_pages),
-            crate::report::group(bytes)
+            crate::fmt::group(bytes)
         ),
     )
 }
@@ -684,9 +222,6 @@ pub fn valid_wasi_import(import: &ImportInfo) -> Option<&'static wasi::WasiFunct
 /// a module with 100,000 bad imports yields a report of a few lines, not megabytes.
 pub const MAX_LISTED: usize = 10;
 
-/// Most names listed in one line (e.g. the imported WASI functions).
-pub const MAX_NAMES: usize = 20;
-
 /// `findings` cut to [`MAX_LISTED`], plus one line counting the rest (`what` names them, e.g.
 /// "imports with a problem").
 pub fn cap_findings(mut findings: Vec<Finding>, id: &str, what: &str) -> Vec<Finding> {
@@ -697,24 +232,11 @@ pub fn cap_findings(mut findings: Vec<Finding>, id: &str, what: &str) -> Vec<Fin
             id,
             format!(
                 "... and {} more {what} (only the first {MAX_LISTED} are listed)",
-                crate::report::group(more as u64)
+                crate::fmt::group(more as u64)
             ),
         ));
     }
     findings
-}
-
-/// Names joined with ", ", at most [`MAX_NAMES`] of them, then "... and N more".
-pub fn name_list<S: AsRef<str>>(names: &[S]) -> String {
-    let shown: Vec<&str> = names.iter().take(MAX_NAMES).map(AsRef::as_ref).collect();
-    let mut text = shown.join(", ");
-    if names.len() > MAX_NAMES {
-        text.push_str(&format!(
-            " ... and {} more",
-            crate::report::group((names.len() - MAX_NAMES) as u64)
-        ));
-    }
-    text
 }
 
 /// `imports`: only WASI preview 1 functions that exist, with their real signatures. The same
@@ -781,7 +303,7 @@ pub fn check_imports(info: &ModuleInfo) -> Vec<Finding> {
             (n, u) if n == u => format!("{n} WASI function(s): {}", name_list(&names)),
             (n, u) => format!(
                 "{} WASI imports of {u} function{}: {}",
-                crate::report::group(n as u64),
+                crate::fmt::group(n as u64),
                 if u == 1 { "" } else { "s" },
                 name_list(&names)
             ),
@@ -875,6 +397,7 @@ pub fn check_capabilities(info: &ModuleInfo, declared: CapabilitySet) -> Vec<Fin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module::analyze;
 
     fn wat(text: &str) -> Vec<u8> {
         wat::parse_str(text).unwrap()

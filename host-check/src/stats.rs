@@ -1,4 +1,5 @@
-//! Percentiles of latency samples.
+//! The maths of the measurements: latency percentiles (and the type they are reported in),
+//! medians, and the least-squares line of the benchmark's fuel growth.
 //!
 //! The note path (and the benchmark) report p50/p99/max of thousands of call times. The
 //! nearest-rank method is used: the p-th percentile is the smallest sample such that at least
@@ -7,7 +8,24 @@
 
 use std::time::Duration;
 
-use crate::report::Latency;
+/// Latency percentiles of one measured call (the check's note path, the daemon flow and the
+/// benchmark all report this).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Latency {
+    /// Median.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Slowest call.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// The percentiles of nanosecond samples (sorted in place); `None` when there are none.
+    pub fn of(samples_ns: &mut [u64]) -> Option<Latency> {
+        (!samples_ns.is_empty()).then(|| latency(samples_ns))
+    }
+}
 
 /// The `p`-th percentile (0..=100) of `sorted` (ascending), by nearest rank; `None` when empty.
 pub fn percentile(sorted: &[u64], p: u32) -> Option<u64> {
@@ -33,6 +51,60 @@ pub fn latency(samples_ns: &mut [u64]) -> Latency {
     }
 }
 
+/// A least-squares line `fuel = intercept + slope × entries`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    /// Fuel per metadata entry.
+    pub slope: f64,
+    /// Fuel at zero entries, as fitted.
+    pub intercept: f64,
+    /// Coefficient of determination (1 = the points lie on the line).
+    pub r2: f64,
+}
+
+impl Fit {
+    /// The least-squares line through `points` (x, y); `None` with fewer than two distinct x.
+    pub fn least_squares(points: &[(f64, f64)]) -> Option<Fit> {
+        let n = points.len() as f64;
+        if points.len() < 2 {
+            return None;
+        }
+        let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+        let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+        if sxx == 0.0 {
+            return None;
+        }
+        let slope = sxy / sxx;
+        let intercept = mean_y - slope * mean_x;
+        let total: f64 = points.iter().map(|p| (p.1 - mean_y).powi(2)).sum();
+        let residual: f64 = points
+            .iter()
+            .map(|p| (p.1 - (intercept + slope * p.0)).powi(2))
+            .sum();
+        let r2 = if total == 0.0 {
+            1.0
+        } else {
+            1.0 - residual / total
+        };
+        Some(Fit {
+            slope,
+            intercept,
+            r2,
+        })
+    }
+}
+
+/// The median of some durations (the lower middle one for an even count).
+pub fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort_unstable();
+    samples
+        .get(samples.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +113,7 @@ mod tests {
     fn empty_has_no_percentile() {
         assert_eq!(percentile(&[], 50), None);
         assert_eq!(latency(&mut []), Latency::default());
+        assert_eq!(Latency::of(&mut []), None);
     }
 
     #[test]

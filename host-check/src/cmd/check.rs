@@ -1,0 +1,140 @@
+//! `host-check check`: every static and dynamic check on one plugin, in the shape asked for.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome};
+use crate::budget::{
+    parse_count, parse_duration, parse_nonzero_duration, parse_positive_count, parse_size,
+    BudgetOverrides,
+};
+use crate::report::TextStyle;
+use crate::{check, config, formats};
+
+#[derive(Debug, Args)]
+pub(super) struct Opts {
+    /// The plugin module (.wasm).
+    plugin: PathBuf,
+    /// Print one JSON object (schema in host-check/README.md) instead of the text report;
+    /// the same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// The report's shape: text, json, github (workflow annotations), junit (XML) or
+    /// markdown (a job summary) [default: text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// Also show what the plugin wrote to stdout and stderr.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Fail when the module is larger than this, in bytes or with a KiB/MiB suffix
+    /// [default: no limit].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
+    max_size: Option<u64>,
+    /// Fail when the module is larger than this after `wasm-opt -Oz` (needs binaryen's
+    /// wasm-opt in PATH) [default: not checked].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
+    max_size_optimized: Option<u64>,
+    /// Fail when one note-on `execute` uses more fuel than this [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
+    note_fuel: Option<u64>,
+    /// Fail when one note-on `execute_postcard` uses more fuel than this (only when exported)
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
+    postcard_fuel: Option<u64>,
+    /// Fail when the p99 latency of note-on `execute` exceeds this, e.g. 50us
+    /// [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    note_p99: Option<Duration>,
+    /// Note-on calls of the note-path measurement, at most [default: 10000].
+    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_hyphen_values = true)]
+    note_calls: Option<u64>,
+    /// Wall time of the note-path measurement, at most: a slow plugin is measured on fewer
+    /// calls rather than waited on [default: 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
+    note_time: Option<Duration>,
+    /// The action the note path measures [default: the first declared action].
+    #[arg(long, value_name = "ACTION")]
+    note_action: Option<String>,
+    /// Fail when one `execute` uses more fuel than this on MIDIMon's own note-on request
+    /// [default: no limit].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    daemon_fuel: Option<u64>,
+    /// Fail when the p99 latency of one event in MIDIMon's flow (fresh instance, alloc, write,
+    /// execute) exceeds this [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    event_p99: Option<Duration>,
+    /// An action MIDIMon will call: run it in the daemon's flow, and fail if it never returns 0
+    /// there. Repeatable; needed for plugins whose metadata lists no actions.
+    #[arg(long = "action", value_name = "NAME")]
+    actions: Vec<String>,
+    /// Turn every warning (a template README rule MIDIMon does not enforce) into a failure.
+    #[arg(long)]
+    strict: bool,
+    /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
+    #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
+    config: Option<PathBuf>,
+}
+
+/// The shapes of `check`'s report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// The table for people.
+    Text,
+    /// One JSON object.
+    Json,
+    /// GitHub workflow annotations.
+    Github,
+    /// A JUnit XML report.
+    Junit,
+    /// A Markdown job summary.
+    Markdown,
+}
+
+/// Runs the checks and prints the report; the exit code is the verdict's.
+pub(super) fn run(opts: Opts) -> Outcome {
+    scratch_usable()?;
+    let overrides = BudgetOverrides {
+        max_size: opts.max_size,
+        max_size_optimized: opts.max_size_optimized,
+        note_fuel: opts.note_fuel,
+        postcard_fuel: opts.postcard_fuel,
+        note_p99: opts.note_p99,
+        note_calls: opts.note_calls,
+        note_time: opts.note_time,
+        note_action: opts.note_action.clone(),
+        daemon_fuel: opts.daemon_fuel,
+        event_p99: opts.event_p99,
+        strict: opts.strict,
+        ..BudgetOverrides::default()
+    };
+    let budgets = opts.limits.budgets(overrides)?;
+    let wasm = read_plugin(&opts.plugin)?;
+    let mappings = match &opts.config {
+        Some(path) => {
+            let table = config::load(path).map_err(Failure::usage)?;
+            Some(config::plugin_mappings(&table))
+        }
+        None => None,
+    };
+    let label = opts.plugin.display().to_string();
+    let report = check::check(&label, &wasm, &budgets, &opts.actions, mappings.as_ref());
+    let format = match (opts.json, opts.format) {
+        (true, _) => Format::Json,
+        (false, format) => format.unwrap_or(Format::Text),
+    };
+    print(&match format {
+        Format::Text => report.render_text(TextStyle::detect(opts.verbose)),
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+            format!("{text}\n")
+        }
+        Format::Github => formats::github(&report),
+        Format::Junit => formats::junit(&report),
+        Format::Markdown => formats::markdown(&report),
+    });
+    Ok(report.exit_code())
+}
