@@ -177,7 +177,7 @@ pub(crate) fn parse_into<'a>(
     if pos < body.len() {
         return Err(fault(fault_at(body, pos)));
     }
-    if seen & 1 << Field::ACTION == 0 {
+    if seen & (1 << Field::ACTION) == 0 {
         return Err(ErrorCode::InvalidField);
     }
     Ok(index)
