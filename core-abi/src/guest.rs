@@ -12,7 +12,7 @@
 //! feature, [`Dlmalloc`] for plugins that free memory in any order.
 
 use crate::error::{result_code, ErrorCode};
-use crate::request::{parse_request_in, Request};
+use crate::request::Request;
 
 /// One action of a plugin: runs a request that names it.
 pub type Handler = fn(&Request<'_>) -> Result<(), ErrorCode>;
@@ -41,9 +41,17 @@ pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
     // The parser matches the action against `actions` as it reads it: an undeclared action is
     // `UnknownAction` once the body is known to be valid, and the handler is found by the
     // index, with no second pass over the names.
-    result_code(
-        parse_request_in(body, actions).and_then(|(index, request)| run(index, &request, handlers)),
-    )
+    let mut request = Request {
+        action: crate::text::Text::plain(""),
+        context: crate::request::RequestContext::default(),
+    };
+    let index = crate::parser::parse_into(body, actions, &mut request);
+    result_code(index.and_then(|index| {
+        if index >= actions.len() {
+            return Err(ErrorCode::UnknownAction);
+        }
+        run(index, &request, handlers)
+    }))
 }
 
 /// Runs a postcard request (see [`crate::binary`]) that is already in a slice; its action is

@@ -83,6 +83,11 @@ struct KeyPattern {
     tail: u32,
     len: u8,
     field: u8,
+    /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail`
+    /// `u32::MAX as u64 >> tail_shift` (32 when it has none): one load and one shift per key
+    /// instead of a dozen instructions deriving the masks from `len`.
+    head_shift: u8,
+    tail_shift: u8,
 }
 
 /// Where a key whose first two bytes are `a`, `b` would be in [`KEY_PATTERNS`]: the eight known
@@ -99,6 +104,8 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
         tail: 0,
         len: 0,
         field: Field::UNKNOWN as u8,
+        head_shift: 0,
+        tail_shift: 32,
     };
     let mut patterns = [empty; 16];
     let mut f = 0;
@@ -130,6 +137,12 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
             tail,
             len: len as u8,
             field: f as u8,
+            head_shift: if len >= 8 { 0 } else { (64 - 8 * len) as u8 },
+            tail_shift: if len <= 8 {
+                32
+            } else {
+                (32 - 8 * (len - 8)) as u8
+            },
         };
         f += 1;
     }
@@ -169,8 +182,8 @@ fn match_pattern(body: &[u8], start: usize) -> u32 {
     if len == 0 {
         return 0;
     }
-    let head_mask = u64::MAX >> (64 - 8 * len.min(8));
-    let tail_mask = ((1u64 << (8 * len.saturating_sub(8))) - 1) as u32;
+    let head_mask = u64::MAX >> pattern.head_shift;
+    let tail_mask = (u64::from(u32::MAX) >> pattern.tail_shift) as u32;
     if (head ^ pattern.head) & head_mask != 0 || (tail ^ pattern.tail) & tail_mask != 0 {
         return 0;
     }
