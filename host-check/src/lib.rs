@@ -32,12 +32,16 @@
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
 //! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
-//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference.
+//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
+//! - [`diff`], [`diff_render`]: `host-check diff` (and `check --baseline`), two builds compared;
+//! - [`attribution`]: function and data segment sizes, and what grew between two builds;
+//! - [`names`]: the `name` section (a plugin's or its named twin's), demangled.
 
 // `unsafe` is denied everywhere but in `signals` (sigwait through libc), which documents it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attribution;
 pub mod bench;
 pub mod budget;
 pub mod budget_file;
@@ -45,6 +49,8 @@ pub mod check;
 pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
+pub mod diff;
+pub mod diff_render;
 pub mod disk;
 pub mod dynamic_check;
 pub mod formats;
@@ -52,6 +58,7 @@ pub mod input;
 pub mod inspect;
 pub mod manifest;
 pub mod metadata;
+pub mod names;
 pub mod optimize;
 pub mod report;
 pub mod run;

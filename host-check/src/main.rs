@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use cmd_diff::{DiffArgs, DIFF_EXIT_CODES};
 use host_check::budget::{
     parse_count, parse_duration, parse_nonzero_duration, parse_positive_count, parse_size,
     BudgetOverrides, Budgets,
@@ -16,7 +17,8 @@ use host_check::budget::{
 use host_check::report::TextStyle;
 use host_check::run::{RunError, RunRequest};
 use host_check::{
-    bench, budget_file, check, config, formats, input, inspect, manifest, optimize, run, scaffold,
+    bench, budget_file, check, config, diff, formats, input, inspect, manifest, optimize, run,
+    scaffold,
 };
 
 /// Exit code: every check passed (warnings allowed).
@@ -81,6 +83,10 @@ enum Command {
     /// need (the same run as the `size.optimized` check).
     #[command(after_help = OPTIMIZE_EXIT_CODES)]
     Optimize(OptimizeArgs),
+    /// Compare two builds of a plugin: size, optimised size, fuel and latency with their
+    /// deltas, and the functions and data that grew; --max-growth fails on regressions.
+    #[command(after_help = DIFF_EXIT_CODES)]
+    Diff(DiffArgs),
 }
 
 const OPTIMIZE_EXIT_CODES: &str = "\
@@ -249,6 +255,13 @@ struct CheckArgs {
     /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
     #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
     config: Option<PathBuf>,
+    /// Also compare the plugin with this older build, as `host-check diff OLD PLUGIN` does
+    /// (text, json, github and markdown formats).
+    #[arg(long, value_name = "OLD.wasm")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: fail when a size or fuel metric grew by more than this, e.g. 1%.
+    #[arg(long, value_name = "PERCENT", value_parser = diff::MaxGrowth::parse, requires = "baseline")]
+    max_growth: Option<diff::MaxGrowth>,
 }
 
 /// The shapes of `check`'s report.
@@ -270,6 +283,10 @@ enum Format {
 struct InspectArgs {
     /// The plugin module (.wasm).
     plugin: PathBuf,
+    /// Its named twin (the same code built with names, e.g. `make build-named`): functions and
+    /// data segments are shown by their demangled names.
+    #[arg(long, value_name = "NAMED.wasm")]
+    names: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -329,6 +346,8 @@ fn parse_bench_calls(text: &str) -> Result<u64, host_check::budget::ValueError> 
     Ok(calls)
 }
 
+mod cmd_diff;
+
 fn main() -> ExitCode {
     // First, before any thread exists: scratch directories are removed on SIGINT/SIGTERM.
     host_check::signals::install();
@@ -342,6 +361,7 @@ fn main() -> ExitCode {
         Command::New(args) => cmd_new(args),
         Command::Budget(args) => cmd_budget(&args),
         Command::Optimize(args) => cmd_optimize(&args),
+        Command::Diff(args) => cmd_diff::run(&args),
     };
     ExitCode::from(code)
 }
@@ -419,11 +439,29 @@ fn cmd_check(args: CheckArgs) -> u8 {
         None => None,
     };
     let label = args.plugin.display().to_string();
-    let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_ref());
     let format = match (args.json, args.format) {
         (true, _) => Format::Json,
         (false, format) => format.unwrap_or(Format::Text),
     };
+    let baseline = match &args.baseline {
+        Some(old) => match cmd_diff::baseline(old, format) {
+            Ok(old) => Some(old),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let report = check::check(&label, &wasm, &budgets, &args.actions, mappings.as_ref());
+    if let Some(old) = baseline {
+        return cmd_diff::check_against(
+            &old,
+            &report,
+            &wasm,
+            &budgets,
+            args.max_growth,
+            format,
+            args.verbose,
+        );
+    }
     print(&match format {
         Format::Text => report.render_text(TextStyle::detect(args.verbose)),
         Format::Json => {
@@ -446,7 +484,25 @@ fn cmd_inspect(args: &InspectArgs) -> u8 {
         Ok(w) => w,
         Err(code) => return code,
     };
-    match inspect::inspect(&args.plugin.display().to_string(), &wasm, &budgets) {
+    let twin = match &args.names {
+        Some(path) => match read_plugin(path) {
+            Ok(twin) => Some(twin),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    if let Err(why) = host_check::names::Names::for_module(&wasm, twin.as_deref()) {
+        return usage_error(format!(
+            "--names {}: {why}",
+            args.names.as_deref().unwrap_or(Path::new("")).display()
+        ));
+    }
+    match inspect::inspect(
+        &args.plugin.display().to_string(),
+        &wasm,
+        twin.as_deref(),
+        &budgets,
+    ) {
         Ok(text) => {
             print(&text);
             EXIT_PASS
