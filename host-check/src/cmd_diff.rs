@@ -52,6 +52,18 @@ fn read_optional(path: Option<&PathBuf>) -> Result<Option<Vec<u8>>, u8> {
     path.map(|p| read_plugin(p)).transpose()
 }
 
+/// The two builds and their named twins, when given.
+type Files = (Vec<u8>, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn read_all(args: &DiffArgs) -> Result<Files, u8> {
+    Ok((
+        read_plugin(&args.old)?,
+        read_plugin(&args.new)?,
+        read_optional(args.old_names.as_ref())?,
+        read_optional(args.new_names.as_ref())?,
+    ))
+}
+
 /// `host-check diff`.
 pub fn run(args: &DiffArgs) -> u8 {
     if let Err(why) = host_check::scratch::ensure_usable() {
@@ -66,15 +78,7 @@ pub fn run(args: &DiffArgs) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let files = (|| {
-        Ok::<_, u8>((
-            read_plugin(&args.old)?,
-            read_plugin(&args.new)?,
-            read_optional(args.old_names.as_ref())?,
-            read_optional(args.new_names.as_ref())?,
-        ))
-    })();
-    let (old, new, old_twin, new_twin) = match files {
+    let (old, new, old_twin, new_twin) = match read_all(args) {
         Ok(files) => files,
         Err(code) => return code,
     };

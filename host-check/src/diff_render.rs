@@ -45,7 +45,7 @@ pub fn largest_growth(items: &Items) -> String {
         .chain(items.data.iter().map(|c| ("data", c)))
         .filter(|(_, c)| c.delta > 0)
         .collect();
-    grown.sort_by(|a, b| b.1.delta.cmp(&a.1.delta));
+    grown.sort_by_key(|g| std::cmp::Reverse(g.1.delta));
     if grown.is_empty() {
         return String::new();
     }

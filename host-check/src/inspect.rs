@@ -18,9 +18,14 @@ use crate::wasi::{self, WasiClass};
 /// How many of the biggest functions are listed.
 pub const TOP_FUNCTIONS: usize = 10;
 
-/// The inspection text of a module, or the reason it is not a valid module. `twin`: a named
-/// twin's bytes (`--names`), whose demangled names are shown when it holds the same code.
-pub fn inspect(
+/// The inspection text of a module, or the reason it is not a valid module.
+pub fn inspect(file: &str, wasm: &[u8], budgets: &Budgets) -> Result<String, String> {
+    inspect_named(file, wasm, None, budgets)
+}
+
+/// [`inspect`], with a named twin's bytes (`--names`) whose demangled names are shown when it
+/// holds the same code.
+pub fn inspect_named(
     file: &str,
     wasm: &[u8],
     twin: Option<&[u8]>,

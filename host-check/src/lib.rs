@@ -34,6 +34,7 @@
 //! - [`check`], [`inspect`], [`run`]: the subcommands;
 //! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
 //! - [`diff`], [`diff_render`]: `host-check diff` (and `check --baseline`), two builds compared;
+//! - [`growth`]: the `--max-growth` limit;
 //! - [`attribution`]: function and data segment sizes, and what grew between two builds;
 //! - [`names`]: the `name` section (a plugin's or its named twin's), demangled.
 
@@ -54,6 +55,7 @@ pub mod diff_render;
 pub mod disk;
 pub mod dynamic_check;
 pub mod formats;
+pub mod growth;
 pub mod input;
 pub mod inspect;
 pub mod manifest;

@@ -497,7 +497,7 @@ fn cmd_inspect(args: &InspectArgs) -> u8 {
             args.names.as_deref().unwrap_or(Path::new("")).display()
         ));
     }
-    match inspect::inspect(
+    match inspect::inspect_named(
         &args.plugin.display().to_string(),
         &wasm,
         twin.as_deref(),
