@@ -51,8 +51,19 @@ override BUDGET_FLAG := $(if $(strip $(BUDGET)),--budget $(BUDGET))
 
 HOST_CHECK := $(CARGO) run --quiet -p host-check --
 
-.PHONY: all install-deps build build-release optimize test inspect check bench install fuzz \
-        fmt-check clippy cross-builds budgets clean
+# The compiler the exact size and fuel budgets were measured with (stored here once). Another
+# rustc builds other bytes, so `make test` and `make budgets` refuse it with the fix; set
+# RUSTC_PIN_CHECK=0 to go on anyway. Not a rust-toolchain.toml: with one, rustup fails every
+# cargo command on a machine that lacks a toolchain of that exact name and cannot download it
+# (measured with rustup 1.29: "toolchain '1.95.0-…' is not installed"), CI machines included.
+PINNED_RUSTC    := 1.95.0
+RUSTC_PIN_CHECK ?= 1
+
+# The named twin of the template (same code, `name` section kept) for `inspect --names`/`diff`.
+override TEMPLATE_NAMED := $(OUT)/template_nostd.named.wasm
+
+.PHONY: all install-deps build build-release build-named optimize test inspect check bench install \
+        fuzz fmt-check clippy cross-builds budgets clean toolchain-check help diff
 
 all: build
 
@@ -70,6 +81,16 @@ install-deps:
 	  echo "installing binaryen (wasm-opt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null; }
 
+## toolchain-check: rustc is the pinned version the budgets were measured with (PINNED_RUSTC).
+toolchain-check:
+	@found="$$(rustc --version | cut -d' ' -f2)"; \
+	if [[ "$$found" != "$(PINNED_RUSTC)" && "$(RUSTC_PIN_CHECK)" != 0 ]]; then \
+	  echo "rustc $$found, but the size and fuel budgets were measured with rustc $(PINNED_RUSTC)." >&2; \
+	  echo "  fix: rustup toolchain install $(PINNED_RUSTC) && rustup override set $(PINNED_RUSTC)" >&2; \
+	  echo "  (or RUSTC_PIN_CHECK=0 make ... to go on; exact budgets may then fail)" >&2; \
+	  exit 1; \
+	fi
+
 ## build: debug builds of the workspace (host) and the template plugin (wasm).
 build: install-deps
 	$(CARGO) build --workspace
@@ -83,6 +104,19 @@ build-release: install-deps
 	$(CARGO) build -p template-nostd --target $(WASM) --profile $(PROFILE)
 	cp target/$(WASM)/$(PROFILE)/template_nostd.wasm $(TEMPLATE)
 	@ls -l $(TEMPLATE) $(TEMPLATE_DLMAL) | awk '{print $$5, $$9}'
+
+## build-named: the template's named twin (profile plugin-named: the same code, names kept),
+## copied to target/plugins/template_nostd.named.wasm, for `inspect --names` and `diff`.
+build-named: install-deps
+	@mkdir -p $(OUT)
+	$(CARGO) build -p template-nostd --target $(WASM) --profile $(PROFILE)-named
+	cp target/$(WASM)/$(PROFILE)-named/template_nostd.wasm $(TEMPLATE_NAMED)
+
+## diff: compare OLD=path/to/old.wasm with the template (or PLUGIN), failing on MAX_GROWTH (1%).
+MAX_GROWTH ?= 1%
+diff: $(SUBJECT_DEPS)
+	@[[ -n "$(OLD)" ]] || { echo "make diff needs OLD=path/to/old.wasm" >&2; exit 2; }
+	$(HOST_CHECK) diff $(OLD) $(SUBJECT) --max-growth $(MAX_GROWTH)
 
 ## optimize: wasm-opt -Oz on the release template (or PLUGIN), into target/plugins/<name>.opt.wasm.
 optimize: install-deps $(SUBJECT_DEPS)
@@ -112,14 +146,14 @@ cross-builds: install-deps
 
 ## budgets: the template's size and fuel budgets (template-nostd/budget.toml, strict: every
 ## template README rule too), enforced; then the default verdict (what MIDIMon itself does).
-budgets: build-release
+budgets: toolchain-check build-release
 	$(HOST_CHECK) check $(TEMPLATE) --budget $(TEMPLATE_BUDGET)
 	# dlmalloc: 17,059 bytes raw and 14,591 after wasm-opt measured; its alloc costs more fuel.
 	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(TEMPLATE_BUDGET) --max-size 17152 --max-size-optimized 14592
 	$(HOST_CHECK) check $(TEMPLATE) --note-calls 1000 | tail -n 3
 
 ## test: everything CI runs.
-test: install-deps fmt-check clippy cross-builds build-release
+test: toolchain-check install-deps fmt-check clippy cross-builds build-release
 	$(CARGO) build -p std-reference --target $(WASI) --profile $(PROFILE)
 	cp target/$(WASI)/$(PROFILE)/std_reference.wasm $(STD_REFERENCE)
 	$(CARGO) test --workspace
@@ -127,9 +161,11 @@ test: install-deps fmt-check clippy cross-builds build-release
 	# again (a package alone unifies other features than the whole workspace's tests do).
 	$(MAKE) --no-print-directory budgets HOST_CHECK=target/debug/host-check
 
-## inspect: what the template (or PLUGIN) is made of (exports, sections, biggest functions).
+## inspect: what the template (or PLUGIN) is made of (exports, sections, biggest functions);
+## NAMES=path/to/named.wasm names them (for the template: `make build-named` first, then
+## NAMES=target/plugins/template_nostd.named.wasm).
 inspect: $(SUBJECT_DEPS)
-	$(HOST_CHECK) inspect $(SUBJECT)
+	$(HOST_CHECK) inspect $(SUBJECT) $(if $(strip $(NAMES)),--names $(NAMES))
 
 ## check: the main job — build the template plugin (or take PLUGIN) and check it with host-check.
 check: $(SUBJECT_DEPS)
@@ -158,3 +194,7 @@ install: $(SUBJECT_DEPS)
 
 clean:
 	$(CARGO) clean
+
+## help: this list.
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)

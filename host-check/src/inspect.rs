@@ -2,7 +2,8 @@
 //!
 //! Plugin authors want to see why a module is big or what it imports without installing wabt:
 //! exports and imports with their signatures, section sizes, the biggest functions (named from
-//! the `name` section when the module has one), and the metadata `init` declares (obtained by
+//! the `name` section when the module has one, or from a named twin given with `--names`,
+//! demangled), the data segments, and the metadata `init` declares (obtained by
 //! running `init` under the budgets; if that fails, the reason is shown and the rest stays).
 
 use std::fmt::Write as _;
@@ -20,14 +21,35 @@ pub const TOP_FUNCTIONS: usize = 10;
 
 /// The inspection text of a module, or the reason it is not a valid module.
 pub fn inspect(file: &str, wasm: &[u8], budgets: &Budgets) -> Result<String, String> {
-    let info = crate::module::analyze(wasm)
+    inspect_named(file, wasm, None, budgets)
+}
+
+/// [`inspect`], with a named twin's bytes (`--names`) whose demangled names are shown when it
+/// holds the same code.
+pub fn inspect_named(
+    file: &str,
+    wasm: &[u8],
+    twin: Option<&[u8]>,
+    budgets: &Budgets,
+) -> Result<String, String> {
+    let mut info = crate::module::analyze(wasm)
         .map_err(|e| format!("{file}: not a valid WebAssembly module: {e}"))?;
+    let names =
+        crate::names::Names::for_module(wasm, twin).map_err(|why| format!("--names: {why}"))?;
+    for f in &mut info.functions {
+        f.name = names
+            .as_ref()
+            .and_then(|n| n.functions.get(&f.index).cloned());
+    }
     let mut out = String::new();
     let _ = writeln!(out, "{file}: {} bytes", group(wasm.len() as u64));
     render_exports(&info, &mut out);
     render_imports(&info, &mut out);
     render_sections(&info, &mut out);
     render_functions(&info, &mut out);
+    if let Ok(layout) = crate::attribution::Layout::of(wasm, names.as_ref()) {
+        render_data(&layout, &mut out);
+    }
     out.push_str("\nmetadata:\n");
     match metadata(wasm, budgets) {
         Ok(meta) => {
@@ -126,6 +148,20 @@ fn render_functions(info: &ModuleInfo, out: &mut String) {
             group(f.body_size as u64),
             f.index
         );
+    }
+}
+
+fn render_data(layout: &crate::attribution::Layout, out: &mut String) {
+    let total: u64 = layout.data.iter().map(|d| d.size).sum();
+    let _ = writeln!(
+        out,
+        "\ndata segments ({}, {} bytes in all):",
+        layout.data.len(),
+        group(total)
+    );
+    for d in &layout.data {
+        let name = d.name.as_deref().unwrap_or("(no name section)");
+        let _ = writeln!(out, "  {:>10}  {:>6}  {name}", group(d.size), d.index);
     }
 }
 

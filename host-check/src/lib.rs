@@ -29,6 +29,10 @@
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
 //!   checks and the benchmark;
+//! - [`diff`], [`diff_render`]: `host-check diff` (and `check --baseline`), two builds compared;
+//! - [`growth`]: the `--max-growth` limit;
+//! - [`attribution`]: function and data segment sizes, and what grew between two builds;
+//! - [`names`]: the `name` section (a plugin's or its named twin's), demangled;
 //! - [`module`]: what a module is: wasmparser validation, imports, exports, sections;
 //! - [`runner`]: the wasmtime engine, every budgeted plugin call, and `Plugin::open`;
 //! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
@@ -47,6 +51,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod attribution;
 pub mod bench;
 pub mod budget;
 pub mod budget_file;
@@ -56,14 +61,18 @@ pub mod cmd;
 pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
+pub mod diff;
+pub mod diff_render;
 pub mod disk;
 pub mod fmt;
 pub mod formats;
+pub mod growth;
 pub mod input;
 pub mod inspect;
 pub mod manifest;
 pub mod metadata;
 pub mod module;
+pub mod names;
 pub mod optimize;
 pub mod report;
 pub mod requests;

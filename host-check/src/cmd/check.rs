@@ -77,11 +77,18 @@ pub(super) struct Opts {
     /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
     #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
     config: Option<PathBuf>,
+    /// Also compare the plugin with this older build, as `host-check diff OLD PLUGIN` does
+    /// (text, json, github and markdown formats).
+    #[arg(long, value_name = "OLD.wasm")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: fail when a size or fuel metric grew by more than this, e.g. 1%.
+    #[arg(long, value_name = "PERCENT", value_parser = crate::diff::MaxGrowth::parse, requires = "baseline")]
+    max_growth: Option<crate::diff::MaxGrowth>,
 }
 
 /// The shapes of `check`'s report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
+pub(super) enum Format {
     /// The table for people.
     Text,
     /// One JSON object.
@@ -121,11 +128,27 @@ pub(super) fn run(opts: Opts) -> Outcome {
         None => None,
     };
     let label = opts.plugin.display().to_string();
-    let report = check::check(&label, &wasm, &budgets, &opts.actions, mappings.as_ref());
     let format = match (opts.json, opts.format) {
         (true, _) => Format::Json,
         (false, format) => format.unwrap_or(Format::Text),
     };
+    // Read before the (long) check, so that a bad path fails at once.
+    let baseline = match &opts.baseline {
+        Some(old) => Some(super::diff::baseline(old, format)?),
+        None => None,
+    };
+    let report = check::check(&label, &wasm, &budgets, &opts.actions, mappings.as_ref());
+    if let Some(old) = baseline {
+        return super::diff::check_against(
+            &old,
+            &report,
+            &wasm,
+            &budgets,
+            opts.max_growth,
+            format,
+            opts.verbose,
+        );
+    }
     print(&match format {
         Format::Text => report.render_text(TextStyle::detect(opts.verbose)),
         Format::Json => {

@@ -1,6 +1,6 @@
 //! `host-check inspect`: what a module holds and what its metadata declares.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -12,6 +12,10 @@ use crate::inspect;
 pub(super) struct Opts {
     /// The plugin module (.wasm).
     plugin: PathBuf,
+    /// Its named twin (the same code built with names, e.g. `make build-named`): functions and
+    /// data segments are shown by their demangled names.
+    #[arg(long, value_name = "NAMED.wasm")]
+    names: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -20,8 +24,21 @@ pub(super) struct Opts {
 pub(super) fn run(opts: &Opts) -> Outcome {
     let budgets = opts.limits.budgets(BudgetOverrides::default())?;
     let wasm = read_plugin(&opts.plugin)?;
-    let text = inspect::inspect(&opts.plugin.display().to_string(), &wasm, &budgets)
-        .map_err(Failure::plugin)?;
+    let twin = opts.names.as_deref().map(read_plugin).transpose()?;
+    if let Err(why) = crate::names::Names::for_module(&wasm, twin.as_deref()) {
+        let twin_path = opts.names.as_deref().unwrap_or(Path::new(""));
+        return Err(Failure::usage(format!(
+            "--names {}: {why}",
+            twin_path.display()
+        )));
+    }
+    let text = inspect::inspect_named(
+        &opts.plugin.display().to_string(),
+        &wasm,
+        twin.as_deref(),
+        &budgets,
+    )
+    .map_err(Failure::plugin)?;
     print(&text);
     Ok(EXIT_PASS)
 }

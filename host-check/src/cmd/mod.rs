@@ -12,6 +12,7 @@ mod bench;
 mod budget;
 mod check;
 mod common;
+mod diff;
 mod inspect;
 mod manifest;
 mod new;
@@ -68,6 +69,10 @@ enum Command {
     /// need (the same run as the `size.optimized` check).
     #[command(after_help = optimize::EXIT_CODES)]
     Optimize(optimize::Opts),
+    /// Compare two builds of a plugin: size, optimised size, fuel and latency with their
+    /// deltas, and the functions and data that grew; --max-growth fails on regressions.
+    #[command(after_help = diff::EXIT_CODES)]
+    Diff(diff::Opts),
 }
 
 /// Parses the arguments, runs the subcommand and returns the process's exit code.
@@ -82,6 +87,7 @@ pub fn main() -> u8 {
         Command::New(opts) => new::run(opts),
         Command::Budget(opts) => budget::run(&opts),
         Command::Optimize(opts) => optimize::run(&opts),
+        Command::Diff(opts) => diff::run(&opts),
     };
     exit_code(outcome)
 }
