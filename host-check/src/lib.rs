@@ -29,8 +29,8 @@
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
 //!   checks and the benchmark;
-//! - [`diff`], [`diff_render`]: `host-check diff` (and `check --baseline`), two builds compared;
-//! - [`growth`]: the `--max-growth` limit;
+//! - [`diff`]: `host-check diff` (and `check --baseline`), two builds compared, the
+//!   `--max-growth` limit and the text of the comparison;
 //! - [`attribution`]: function and data segment sizes, and what grew between two builds;
 //! - [`names`]: the `name` section (a plugin's or its named twin's), demangled;
 //! - [`module`]: what a module is: wasmparser validation, imports, exports, sections;
@@ -62,11 +62,9 @@ pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
 pub mod diff;
-pub mod diff_render;
 pub mod disk;
 pub mod fmt;
 pub mod formats;
-pub mod growth;
 pub mod input;
 pub mod inspect;
 pub mod manifest;

@@ -98,7 +98,7 @@ pub(super) fn run(args: &Opts) -> Outcome {
     print(&if args.json {
         json_text(&report)
     } else {
-        crate::diff_render::render(&report)
+        crate::diff::render(&report)
     });
     Ok(exit_code(&report))
 }
@@ -163,7 +163,7 @@ pub(super) fn check_against(
         max_growth,
     )
     .map_err(Failure::usage)?;
-    let text = crate::diff_render::render(&diff);
+    let text = crate::diff::render(&diff);
     print(&match format {
         Format::Json => {
             let mut value = report.to_json();

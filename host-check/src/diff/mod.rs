@@ -12,26 +12,28 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::attribution::{self, ItemChange, Layout, MatchedBy};
 use crate::budget::Budgets;
 use crate::fmt::nanos;
-pub use crate::growth::MaxGrowth;
+
 use crate::names::Names;
 use crate::optimize::{self, OptimizeError};
 use crate::report::{Report, Status};
 use crate::requests::{request_json_with_metadata, Event};
 use crate::runner::{Grants, Plugin};
 
-/// Version of the `diff --json` schema.
-pub const DIFF_SCHEMA_VERSION: u32 = 1;
+mod growth;
+mod model;
+mod render;
+
+pub use growth::MaxGrowth;
+pub use model::{
+    DiffReport, Figure, GrowthFailure, Items, MetricRow, DIFF_SCHEMA_VERSION, MAX_ITEMS,
+};
+pub use render::{render, SHOWN_ITEMS};
 
 /// Params entries of the longer request of the per-entry fuel measurement (the other has none).
 pub const ENTRY_SPAN: usize = 8;
-
-/// Most changed items of each kind kept in the report (the text shows fewer).
-pub const MAX_ITEMS: usize = 1000;
 
 /// What one module measures.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,90 +120,6 @@ fn entry_fuel(report: &Report, wasm: &[u8], budgets: &Budgets, action: &str) -> 
     let none = fuel(0)?;
     let many = fuel(ENTRY_SPAN)?;
     Some((many as f64 - none as f64) / ENTRY_SPAN as f64)
-}
-
-/// A figure: whole (bytes, fuel, nanoseconds) or fractional (fuel per entry).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Figure {
-    /// A count.
-    Whole(u64),
-    /// A mean.
-    Real(f64),
-}
-
-impl Figure {
-    /// As a float, for deltas.
-    pub fn value(self) -> f64 {
-        match self {
-            Figure::Whole(n) => n as f64,
-            Figure::Real(x) => x,
-        }
-    }
-}
-
-/// One metric in both builds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetricRow {
-    /// `size`, `size.optimized`, `fuel.note`, `fuel.daemon`, `fuel.entry`, `latency.…`.
-    pub id: &'static str,
-    /// What it is, for people.
-    pub label: &'static str,
-    /// `bytes`, `fuel` or `ns`.
-    pub unit: &'static str,
-    /// The old build's figure, when measured.
-    pub old: Option<Figure>,
-    /// The new build's figure, when measured.
-    pub new: Option<Figure>,
-    /// `new - old`, when both were measured.
-    pub delta: Option<f64>,
-    /// The delta in percent of `old` (absent when `old` is 0 or missing).
-    pub percent: Option<f64>,
-    /// Whether `--max-growth` applies (sizes and fuel); latency is informational.
-    pub gated: bool,
-}
-
-/// Function and data segment changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Items {
-    /// How the two builds' items were matched.
-    pub matched_by: MatchedBy,
-    /// Changed functions, the largest growth first (at most [`MAX_ITEMS`]).
-    pub functions: Vec<ItemChange>,
-    /// Changed data segments, the largest growth first.
-    pub data: Vec<ItemChange>,
-}
-
-/// One `--max-growth` failure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GrowthFailure {
-    /// The metric's id.
-    pub id: &'static str,
-    /// Why it failed.
-    pub detail: String,
-}
-
-/// The whole comparison (`diff --json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DiffReport {
-    /// [`DIFF_SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// The old module's file.
-    pub old: String,
-    /// The new module's file.
-    pub new: String,
-    /// `--max-growth` in percent, when given.
-    pub max_growth_percent: Option<f64>,
-    /// Every metric.
-    pub metrics: Vec<MetricRow>,
-    /// What grew and shrank, when both modules are valid.
-    pub items: Option<Items>,
-    /// Things the reader should know (a metric not measured, a failing check).
-    pub notes: Vec<String>,
-    /// `--max-growth` failures.
-    pub failures: Vec<GrowthFailure>,
-    /// `pass` or `fail`.
-    pub verdict: &'static str,
 }
 
 /// One side of the comparison.
@@ -400,12 +318,12 @@ fn growth_failures(
                 let mut detail = format!(
                     "{} grew {percent} ({} -> {} {}), over --max-growth {limit}",
                     m.label,
-                    crate::diff_render::figure(old, m.unit),
-                    crate::diff_render::figure(new, m.unit),
+                    render::figure(old, m.unit),
+                    render::figure(new, m.unit),
                     m.unit
                 );
                 if m.id.starts_with("size") {
-                    if let Some(top) = items.map(crate::diff_render::largest_growth) {
+                    if let Some(top) = items.map(render::largest_growth) {
                         detail.push_str(&top);
                     }
                 }

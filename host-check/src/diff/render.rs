@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::model::{DiffReport, Figure, Items};
 use crate::attribution::{ItemChange, MatchedBy};
-use crate::diff::{DiffReport, Figure, Items};
 use crate::fmt::format_duration;
 use crate::fmt::{group, printable_lines};
 
