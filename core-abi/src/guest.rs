@@ -42,10 +42,10 @@ pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
     // `UnknownAction` once the body is known to be valid, and the handler is found by the
     // index, with no second pass over the names.
     let mut request = Request {
-        action: crate::text::Text::plain(""),
+        action: crate::json::Text::plain(""),
         context: crate::request::RequestContext::default(),
     };
-    let index = crate::parser::parse_into(body, actions, &mut request);
+    let index = crate::request::parse_into(body, actions, &mut request);
     result_code(index.and_then(|index| {
         if index >= actions.len() {
             return Err(ErrorCode::UnknownAction);

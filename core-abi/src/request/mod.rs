@@ -13,6 +13,8 @@ mod params;
 mod parse;
 mod view;
 
+pub(crate) use parse::parse_into;
+
 use crate::error::ErrorCode;
 
 pub(crate) use params::take_str;
