@@ -6,8 +6,8 @@
 //! properties are of two kinds: totality (no input makes them panic) and agreement with an
 //! independent, well-kept implementation of the same format, `serde_json` for JSON and
 //! `postcard` for the binary format, through the one reference model of the ABI rules (the
-//! `conformance` crate, shared with the corpus replays and the fuzz targets). This file owns the
-//! generators; the judging is the model's.
+//! `conformance` crate, shared with the corpus replays and the fuzz targets). This test owns the
+//! generators (`gen_*`); the judging is the model's.
 //!
 //! 1. Totality: arbitrary bytes (uniform, biased towards JSON's alphabet, and string literals
 //!    with special bytes at every alignment) into all four readers never panic, and the answers
@@ -65,11 +65,10 @@
 //!    units (surrogates paired, lone, reversed, interrupted) are accepted exactly when
 //!    serde_json accepts them and decode to the same string.
 //!
-//! Two findings of these tests were fixed and stay pinned by regression tests (in [`metadata`] and
-//! [`requests`]):
-//! `validate_metadata_json` rejected semantic versions longer than 256 bytes that
-//! `PluginMetadata::validate` accepts, and `parse_request` let a body nest two levels deeper
-//! than `json::validate` because its own objects did not count.
+//! Two findings of these tests were fixed and stay pinned by regression tests (in [`metadata`]
+//! and [`requests`]): `validate_metadata_json` rejected semantic versions longer than 256 bytes
+//! that `PluginMetadata::validate` accepts, and `parse_request` let a body nest two levels
+//! deeper than `json::validate` because its own objects did not count.
 //!
 //! Case counts are chosen so that the whole binary runs in a few seconds in a debug build;
 //! `PROPTEST_CASES=n` overrides them all for a longer soak. Failing cases are printed, not
