@@ -18,13 +18,12 @@
 //! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`budget_file`]: a budget file recorded from what a plugin measures now;
 //! - [`check`]: `host-check check`, every check of one plugin in one report;
-//! - [`checks`]: the dynamic checks (instantiation, `init`, the daemon's flow, then the
+//! - [`checks`]: what we think of a module: its exports, imports, sizes, a MIDIMon
+//!   `config.toml`, and the dynamic checks (instantiation, `init`, the daemon's flow, then the
 //!   README's request cycle);
 //! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
 //! - [`inspect`], [`run`]: the `inspect` and `run` subcommands;
 //! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
-//! - [`config`]: cross-checking a MIDIMon `config.toml`;
-//! - [`static_check`]: the export, import, memory and marker checks of a module;
 //! - [`formats`]: the report as GitHub annotations, JUnit XML or a Markdown summary;
 //! - [`report`]: findings, the text table and the JSON report;
 //! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
@@ -58,7 +57,6 @@ pub mod budget_file;
 pub mod check;
 pub mod checks;
 pub mod cmd;
-pub mod config;
 pub mod control_flow;
 pub mod daemon_flow;
 pub mod diff;
@@ -79,6 +77,5 @@ pub mod runner;
 pub mod scaffold;
 pub mod scratch;
 pub mod signals;
-pub mod static_check;
 pub mod stats;
 pub mod wasi;

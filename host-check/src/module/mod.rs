@@ -1,7 +1,7 @@
 //! What a wasm module is, as host-check sees it: its imports, exports, sections, functions
 //! and memories, read once by [`analyze`].
 //!
-//! The checks ([`crate::static_check`]), the report and `inspect` all read this same
+//! The checks ([`crate::checks`]), the report and `inspect` all read this same
 //! [`ModuleInfo`]; it knows nothing of findings or verdicts, so that the report can show a
 //! module's exports without depending on the checks that judge them.
 
