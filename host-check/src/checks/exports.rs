@@ -225,7 +225,7 @@ mod tests {
             (func $big (export "execute") (param i32 i32) (result i32)
                 local.get 0 local.get 1 i32.add local.get 0 i32.add))"#);
         let info = analyze(&bytes).unwrap();
-        assert!(info.imports_wasi());
+        assert_eq!(info.imports[0].module, "wasi_snapshot_preview1");
         assert_eq!(info.imports[0].ty, "(i32, i32, i32, i32) -> i32");
         assert!(valid_wasi_import(&info.imports[0]).is_some());
         assert_eq!(info.functions.len(), 2);

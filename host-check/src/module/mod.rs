@@ -8,8 +8,5 @@
 mod info;
 mod parse;
 
-pub use info::{
-    ExportInfo, ExternKind, FunctionInfo, ImportInfo, MemoryInfo, ModuleInfo, ParseError,
-    SectionInfo, Signature,
-};
-pub use parse::{analyze, pages, section_name, validator_features};
+pub use info::{ExportInfo, ExternKind, ImportInfo, ModuleInfo, Signature};
+pub use parse::{analyze, pages};
