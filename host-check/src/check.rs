@@ -9,13 +9,12 @@
 use std::time::Instant;
 
 use crate::budget::Budgets;
-use crate::checks::dynamic;
-use crate::config::{self, PluginMappings};
+use crate::checks::config::{self, PluginMappings};
+use crate::checks::size::size_checks;
+use crate::checks::{dynamic, exports, imports};
 use crate::fmt::{format_duration, group};
-use crate::optimize;
 use crate::report::{Finding, Report, Unit};
 use crate::runner::{Limits, Plugin};
-use crate::static_check;
 
 /// The magic number every wasm binary starts with.
 const WASM_MAGIC: &[u8] = b"\0asm";
@@ -108,9 +107,9 @@ pub fn check(
             .take(MAX_JSON_ENTRIES)
             .cloned()
             .collect();
-        report.extend(static_check::check_exports(info));
-        report.push(static_check::check_marker(info));
-        report.extend(static_check::check_imports(info));
+        report.extend(exports::check_exports(info));
+        report.push(exports::check_marker(info));
+        report.extend(imports::check_imports(info));
     } else {
         for id in ["exports", "abi.marker", "imports"] {
             report.push(Finding::skip(id, "not run: the module is not valid"));
@@ -182,60 +181,4 @@ fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
         Some(budgets.max_disk),
         Unit::Bytes,
     )
-}
-
-/// `size` and `size.optimized`, and the optimized size when it was measured.
-fn size_checks(wasm: &[u8], budgets: &Budgets) -> (Vec<Finding>, Option<u64>) {
-    let size = wasm.len() as u64;
-    let mut measured = None;
-    let mut findings = vec![match budgets.max_size {
-        Some(max) if size > max => Finding::fail(
-            "size",
-            format!(
-                "the module is {} bytes, over the budget of {} (--max-size)",
-                group(size),
-                group(max)
-            ),
-        ),
-        Some(max) => Finding::pass(
-            "size",
-            format!("{} bytes (budget {})", group(size), group(max)),
-        ),
-        None => Finding::pass(
-            "size",
-            format!("{} bytes (no --max-size budget)", group(size)),
-        ),
-    }
-    .measured(size, budgets.max_size, Unit::Bytes)];
-    findings.push(match budgets.max_size_optimized {
-        None => Finding::skip("size.optimized", "no --max-size-optimized budget"),
-        Some(max) => match optimize::optimize(wasm) {
-            Err(e) => Finding::fail("size.optimized", e.to_string()),
-            Ok(optimized) => {
-                let optimized = optimized.len() as u64;
-                measured = Some(optimized);
-                let finding = if optimized > max {
-                    Finding::fail(
-                        "size.optimized",
-                        format!(
-                            "after wasm-opt -Oz the module is {} bytes, over the budget of {} (--max-size-optimized)",
-                            group(optimized),
-                            group(max)
-                        ),
-                    )
-                } else {
-                    Finding::pass(
-                        "size.optimized",
-                        format!(
-                            "{} bytes after wasm-opt -Oz (budget {})",
-                            group(optimized),
-                            group(max)
-                        ),
-                    )
-                };
-                finding.measured(optimized, Some(max), Unit::Bytes)
-            }
-        },
-    });
-    (findings, measured)
 }

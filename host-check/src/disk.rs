@@ -107,11 +107,6 @@ impl DiskQuota {
         Some(self.over.load(Ordering::Relaxed)).filter(|&u| u > 0)
     }
 
-    /// The budget in bytes.
-    pub fn limit(&self) -> u64 {
-        self.limit
-    }
-
     /// Starts the watcher thread: it measures every [`DISK_POLL`] and, once over the budget,
     /// advances `engine`'s epoch `interrupt_ticks` times, past any deadline of a running call.
     pub fn watch(&self, engine: Engine, interrupt_ticks: u64) -> DiskWatcher {

@@ -9,11 +9,11 @@
 use std::fmt::Write as _;
 
 use crate::budget::Budgets;
+use crate::checks::imports::valid_wasi_import;
 use crate::fmt::{group, printable_lines};
 use crate::metadata::PluginMeta;
 use crate::module::ModuleInfo;
 use crate::runner::{FuelMode, Limits, Plugin};
-use crate::static_check;
 use crate::wasi::{self, WasiClass};
 
 /// How many of the biggest functions are listed.
@@ -94,7 +94,7 @@ fn render_imports(info: &ModuleInfo, out: &mut String) {
         .collect();
     let width = names.iter().map(String::len).max().unwrap_or(0);
     for (import, name) in info.imports.iter().zip(&names) {
-        let class = match static_check::valid_wasi_import(import) {
+        let class = match valid_wasi_import(import) {
             Some(f) => match f.class {
                 WasiClass::Basic => "WASI, always allowed".to_string(),
                 class => format!(

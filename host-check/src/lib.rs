@@ -10,40 +10,44 @@
 //! files, and it never hangs or panics on them.
 //!
 //! The library holds everything; `main.rs` only installs the signal handler and calls
-//! [`cmd::main`]. The modules, from the top of the dependency graph down (a module uses only
-//! modules listed after it):
+//! [`cmd::main`]. Its public surface is chosen on purpose: what the binary, the tests in
+//! `tests/` and the fuzz oracle (`fuzz/src/host_oracle.rs`) use, marked *public* below
+//! ([`cmd`], [`signals`], [`check`], [`inspect`], [`report`], [`runner`], [`budget`],
+//! [`control_flow`], [`scratch`]). Every other module is `pub(crate)`, free to change shape.
 //!
-//! - [`cmd`]: the command line, one module per subcommand, and the one mapping of failures to
-//!   exit codes;
+//! The modules, from the top of the dependency graph down (a module uses only modules listed
+//! after it; no two modules import each other):
+//!
+//! - [`cmd`] (public): the command line, one module per subcommand, and the one mapping of
+//!   failures to exit codes;
 //! - [`scaffold`]: `host-check new`, a standalone plugin crate that builds where it is created;
 //! - [`budget_file`]: a budget file recorded from what a plugin measures now;
-//! - [`check`]: `host-check check`, every check of one plugin in one report;
-//! - [`checks`]: the dynamic checks (instantiation, `init`, the daemon's flow, then the
-//!   README's request cycle);
-//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
-//! - [`inspect`], [`run`]: the `inspect` and `run` subcommands;
-//! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
-//! - [`config`]: cross-checking a MIDIMon `config.toml`;
-//! - [`static_check`]: the export, import, memory and marker checks of a module;
-//! - [`formats`]: the report as GitHub annotations, JUnit XML or a Markdown summary;
-//! - [`report`]: findings, the text table and the JSON report;
-//! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
-//!   checks and the benchmark;
 //! - [`diff`]: `host-check diff` (and `check --baseline`), two builds compared, the
 //!   `--max-growth` limit and the text of the comparison;
+//! - [`check`] (public): `host-check check`, every check of one plugin in one report;
+//! - [`inspect`] (public), [`run`]: the `inspect` and `run` subcommands;
+//! - [`checks`]: what we think of a module: its exports, imports, sizes, a MIDIMon
+//!   `config.toml`, and the dynamic checks (instantiation, `init`, the daemon's flow, then the
+//!   README's request cycle);
+//! - [`bench`]: `host-check bench`, plugins measured side by side against a reference;
+//! - [`manifest`]: the `plugin.toml` MIDIMon's discovery reads, from the plugin's metadata;
+//! - [`formats`]: the report as GitHub annotations, JUnit XML or a Markdown summary;
+//! - [`report`] (public): findings, the text table and the JSON report;
+//! - [`daemon_flow`]: MIDIMon's own call sequence (fresh instance per event), shared by the
+//!   checks and the benchmark;
 //! - [`attribution`]: function and data segment sizes, and what grew between two builds;
 //! - [`names`]: the `name` section (a plugin's or its named twin's), demangled;
 //! - [`module`]: what a module is: wasmparser validation, imports, exports, sections;
-//! - [`runner`]: the wasmtime engine, every budgeted plugin call, and `Plugin::open`;
+//! - [`runner`] (public): the wasmtime engine, every budgeted plugin call, and `Plugin::open`;
 //! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
 //! - [`requests`]: the requests sent to plugins, from core-abi's canonical note-on;
-//! - [`budget`]: the limits, their defaults, the budget file and value parsing;
-//! - [`control_flow`]: the static control-flow limits checked before compiling;
+//! - [`budget`] (public): the limits, their defaults, the budget file and value parsing;
+//! - [`control_flow`] (public): the static control-flow limits checked before compiling;
 //! - [`disk`]: the disk budget of the sandbox directory;
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
 //! - [`input`]: reading a plugin file (size cap, usage errors);
-//! - [`scratch`]: self-removing temporary directories; [`signals`]: removing them on
-//!   SIGINT/SIGTERM;
+//! - [`signals`] (public): removing the scratch directories on SIGINT/SIGTERM;
+//! - [`scratch`] (public): self-removing temporary directories;
 //! - [`wasi`]: the WASI preview 1 functions with their signatures and capability class;
 //! - [`stats`]: the maths (percentiles, medians, least squares); [`fmt`]: the text helpers.
 
@@ -51,34 +55,32 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod attribution;
-pub mod bench;
+pub(crate) mod attribution;
+pub(crate) mod bench;
 pub mod budget;
-pub mod budget_file;
+pub(crate) mod budget_file;
 pub mod check;
-pub mod checks;
+pub(crate) mod checks;
 pub mod cmd;
-pub mod config;
 pub mod control_flow;
-pub mod daemon_flow;
-pub mod diff;
-pub mod disk;
-pub mod fmt;
-pub mod formats;
-pub mod input;
+pub(crate) mod daemon_flow;
+pub(crate) mod diff;
+pub(crate) mod disk;
+pub(crate) mod fmt;
+pub(crate) mod formats;
+pub(crate) mod input;
 pub mod inspect;
-pub mod manifest;
-pub mod metadata;
-pub mod module;
-pub mod names;
-pub mod optimize;
+pub(crate) mod manifest;
+pub(crate) mod metadata;
+pub(crate) mod module;
+pub(crate) mod names;
+pub(crate) mod optimize;
 pub mod report;
-pub mod requests;
-pub mod run;
+pub(crate) mod requests;
+pub(crate) mod run;
 pub mod runner;
-pub mod scaffold;
+pub(crate) mod scaffold;
 pub mod scratch;
 pub mod signals;
-pub mod static_check;
-pub mod stats;
-pub mod wasi;
+pub(crate) mod stats;
+pub(crate) mod wasi;

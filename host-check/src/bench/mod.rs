@@ -53,12 +53,5 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-pub use figures::{BenchReport, FuelRange, Machine, PluginBench};
-pub use json::SCHEMA_VERSION;
-pub use metrics::format_ratio;
-pub use options::{
-    BenchError, BenchInput, BenchOptions, DEFAULT_ACTION, DEFAULT_CALLS, EVENT_SHARE, FUEL_CALLS,
-    LINEAR_R2, MAX_CALLS, METADATA_ENTRIES, ROUND_CALLS, STARTUP_REPEATS,
-};
+pub use options::{BenchInput, BenchOptions, MAX_CALLS};
 pub use run::bench;
-pub use targets::TargetResult;

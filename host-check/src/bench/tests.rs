@@ -1,8 +1,10 @@
 use std::time::Duration;
 
-use super::metrics::{find_metric, ratio, METRICS};
+use super::figures::{BenchReport, FuelRange, Machine, PluginBench};
+use super::json::SCHEMA_VERSION;
+use super::metrics::{find_metric, format_ratio, ratio, METRICS};
+use super::options::DEFAULT_ACTION;
 use super::render::column_name;
-use super::*;
 use crate::requests::{postcard_note_on, request_json_with_metadata, Event};
 use crate::runner::ENGINE;
 use crate::stats::{median, Fit, Latency};

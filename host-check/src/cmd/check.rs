@@ -10,8 +10,9 @@ use crate::budget::{
     parse_count, parse_duration, parse_nonzero_duration, parse_positive_count, parse_size,
     BudgetOverrides,
 };
+use crate::checks::config;
 use crate::report::TextStyle;
-use crate::{check, config, formats};
+use crate::{check, formats};
 
 #[derive(Debug, Args)]
 pub(super) struct Opts {

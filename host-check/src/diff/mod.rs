@@ -30,7 +30,7 @@ pub use growth::MaxGrowth;
 pub use model::{
     DiffReport, Figure, GrowthFailure, Items, MetricRow, DIFF_SCHEMA_VERSION, MAX_ITEMS,
 };
-pub use render::{render, SHOWN_ITEMS};
+pub use render::render;
 
 /// Params entries of the longer request of the per-entry fuel measurement (the other has none).
 pub const ENTRY_SPAN: usize = 8;

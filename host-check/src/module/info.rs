@@ -168,8 +168,6 @@ pub struct MemoryInfo {
 /// Everything host-check reads from a valid module.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleInfo {
-    /// Module size in bytes.
-    pub size: usize,
     /// Imports in order.
     pub imports: Vec<ImportInfo>,
     /// Exports in order.
@@ -211,11 +209,6 @@ impl From<wasmparser::BinaryReaderError> for ParseError {
 }
 
 impl ModuleInfo {
-    /// Whether the module imports anything from `wasi_snapshot_preview1`.
-    pub fn imports_wasi(&self) -> bool {
-        self.imports.iter().any(|i| i.module == wasi::WASI_MODULE)
-    }
-
     /// The export with this name.
     pub fn export(&self, name: &str) -> Option<&ExportInfo> {
         self.exports.iter().find(|e| e.name == name)

@@ -23,10 +23,7 @@ pub fn analyze(bytes: &[u8]) -> Result<ModuleInfo, ParseError> {
     let types = validator.validate_all(bytes)?;
     let types = types.as_ref();
 
-    let mut info = ModuleInfo {
-        size: bytes.len(),
-        ..ModuleInfo::default()
-    };
+    let mut info = ModuleInfo::default();
     let mut imported_functions: u32 = 0;
     let mut code_sizes: Vec<usize> = Vec::new();
     let mut names: Vec<(u32, String)> = Vec::new();

@@ -21,7 +21,7 @@ pub struct ActionSources<'a> {
     /// `--action NAME`, repeated: the plugin must run each of them.
     pub named: &'a [String],
     /// The mappings of a MIDIMon config (`--config`); those naming this plugin give names.
-    pub config: Option<&'a [crate::config::PluginMapping]>,
+    pub config: Option<&'a [crate::checks::config::PluginMapping]>,
 }
 
 impl ActionSources<'_> {

@@ -173,7 +173,7 @@ pub(super) fn first_phase(
             format!("{README_RULE}{}", meta.conformance.join("; ")),
         )
     });
-    report.extend(crate::static_check::check_capabilities(
+    report.extend(crate::checks::imports::check_capabilities(
         info,
         meta.capabilities,
     ));

@@ -32,8 +32,4 @@ mod malformed;
 mod note_path;
 mod session;
 
-pub use actions::UNDECLARED_ACTION;
-pub use alloc::HUGE_ALLOC;
-pub use daemon::{ActionNames, MAX_ACTIONS, MAX_EVENTS, PLACEHOLDER_ACTION, SWEEP_ACTIONS};
 pub use driver::{run, ActionSources};
-pub use malformed::{DEEP_NESTING, LARGE_BODY};

@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::cap_findings;
 use crate::fmt::{name_list, one_line, printable};
 use crate::report::Finding;
-use crate::static_check::cap_findings;
 
 /// The key of the inline table that marks a plugin action in MIDIMon's config.
 pub const PLUGIN_KEY: &str = "Plugin";
