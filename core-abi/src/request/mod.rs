@@ -13,6 +13,8 @@ mod params;
 mod parse;
 mod view;
 
+// The guest exports parse straight into a `Request` they own.
+#[cfg(feature = "guest")]
 pub(crate) use parse::parse_into;
 
 use crate::error::ErrorCode;
