@@ -13,6 +13,7 @@ use crate::checks::imports::valid_wasi_import;
 use crate::fmt::{group, printable_lines};
 use crate::metadata::PluginMeta;
 use crate::module::ModuleInfo;
+use crate::names::Names;
 use crate::runner::{FuelMode, Limits, Plugin};
 use crate::wasi::{self, WasiClass};
 
@@ -21,21 +22,19 @@ pub const TOP_FUNCTIONS: usize = 10;
 
 /// The inspection text of a module, or the reason it is not a valid module.
 pub fn inspect(file: &str, wasm: &[u8], budgets: &Budgets) -> Result<String, String> {
-    inspect_named(file, wasm, None, budgets)
+    inspect_named(file, wasm, Names::read(wasm), budgets)
 }
 
-/// [`inspect`], with a named twin's bytes (`--names`) whose demangled names are shown when it
-/// holds the same code.
-pub fn inspect_named(
+/// [`inspect`], with the function names to show: the module's own name section, or a named
+/// twin's (`--names`, checked by [`Names::for_module`] to hold the same code).
+pub(crate) fn inspect_named(
     file: &str,
     wasm: &[u8],
-    twin: Option<&[u8]>,
+    names: Option<Names>,
     budgets: &Budgets,
 ) -> Result<String, String> {
     let mut info = crate::module::analyze(wasm)
         .map_err(|e| format!("{file}: not a valid WebAssembly module: {e}"))?;
-    let names =
-        crate::names::Names::for_module(wasm, twin).map_err(|why| format!("--names: {why}"))?;
     for f in &mut info.functions {
         f.name = names
             .as_ref()

@@ -11,7 +11,7 @@ use crate::budget::{
     BudgetOverrides,
 };
 use crate::checks::config;
-use crate::report::TextStyle;
+use crate::report::{Report, TextStyle};
 use crate::{check, formats};
 
 #[derive(Debug, Args)]
@@ -150,15 +150,20 @@ pub(super) fn run(opts: Opts) -> Outcome {
             opts.verbose,
         );
     }
-    print(&match format {
-        Format::Text => report.render_text(TextStyle::detect(opts.verbose)),
+    print(&render(&report, format, opts.verbose));
+    Ok(report.exit_code())
+}
+
+/// The report in `format` (`--baseline` appends its comparison to it).
+pub(super) fn render(report: &Report, format: Format, verbose: bool) -> String {
+    match format {
+        Format::Text => report.render_text(TextStyle::detect(verbose)),
         Format::Json => {
             let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
             format!("{text}\n")
         }
-        Format::Github => formats::github(&report),
-        Format::Junit => formats::junit(&report),
-        Format::Markdown => formats::markdown(&report),
-    });
-    Ok(report.exit_code())
+        Format::Github => formats::github(report),
+        Format::Junit => formats::junit(report),
+        Format::Markdown => formats::markdown(report),
+    }
 }

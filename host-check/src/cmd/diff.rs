@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::check::Format;
+use super::check::{render, Format};
 use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome};
 use super::{EXIT_FAIL, EXIT_PASS};
 use crate::budget::{parse_nonzero_duration, parse_positive_count, BudgetOverrides, Budgets};
@@ -176,7 +176,7 @@ pub(super) fn check_against(
             )
         }
         Format::Github => {
-            let mut out = crate::formats::github(report);
+            let mut out = render(report, Format::Github, verbose);
             for f in &diff.failures {
                 out.push_str(&format!(
                     "::error title=host-check diff {}::{}\n",
@@ -189,12 +189,11 @@ pub(super) fn check_against(
         }
         Format::Markdown => format!(
             "{}\n### Against the baseline\n\n```text\n{text}```\n",
-            crate::formats::markdown(report)
+            render(report, Format::Markdown, verbose)
         ),
-        Format::Text | Format::Junit => format!(
-            "{}\n{text}",
-            report.render_text(crate::report::TextStyle::detect(verbose))
-        ),
+        Format::Text | Format::Junit => {
+            format!("{}\n{text}", render(report, Format::Text, verbose))
+        }
     });
     Ok(report.exit_code().max(exit_code(&diff)))
 }

@@ -25,20 +25,12 @@ pub(super) fn run(opts: &Opts) -> Outcome {
     let budgets = opts.limits.budgets(BudgetOverrides::default())?;
     let wasm = read_plugin(&opts.plugin)?;
     let twin = opts.names.as_deref().map(read_plugin).transpose()?;
-    if let Err(why) = crate::names::Names::for_module(&wasm, twin.as_deref()) {
+    let names = crate::names::Names::for_module(&wasm, twin.as_deref()).map_err(|why| {
         let twin_path = opts.names.as_deref().unwrap_or(Path::new(""));
-        return Err(Failure::usage(format!(
-            "--names {}: {why}",
-            twin_path.display()
-        )));
-    }
-    let text = inspect::inspect_named(
-        &opts.plugin.display().to_string(),
-        &wasm,
-        twin.as_deref(),
-        &budgets,
-    )
-    .map_err(Failure::plugin)?;
+        Failure::usage(format!("--names {}: {why}", twin_path.display()))
+    })?;
+    let text = inspect::inspect_named(&opts.plugin.display().to_string(), &wasm, names, &budgets)
+        .map_err(Failure::plugin)?;
     print(&text);
     Ok(EXIT_PASS)
 }
