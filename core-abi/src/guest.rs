@@ -1,11 +1,11 @@
 //! The guest side of the ABI: everything a plugin needs besides its own handler.
 //!
 //! [`midimon_plugin!`](crate::midimon_plugin) expands to the exports MIDIMon calls (`init`,
-//! `execute`, `execute_postcard`, `alloc`, `dealloc` and the ABI marker), so a plugin's `lib.rs`
-//! holds only its metadata and one [`Handler`] per action, listed once: the macro derives the
-//! metadata's `actions` and the dispatch table from the same list. The request checks (pointer
-//! bounds, size, strict parsing, unknown action → 3) live here once, so every plugin answers a
-//! malformed request with an error code instead of a trap.
+//! `execute`, `alloc`, `dealloc`, the ABI marker and, unless told not to, `execute_postcard`),
+//! so a plugin's `lib.rs` holds only its metadata and one [`Handler`] per action, listed once:
+//! the macro derives the metadata's `actions` and the dispatch table from the same list. The
+//! request checks (pointer bounds, size, strict parsing, unknown action → 3) live here once, so
+//! every plugin answers a malformed request with an error code instead of a trap.
 //!
 //! Two allocators serve `alloc`/`dealloc`: [`BumpArena`] (the default: a few dozen bytes of
 //! code, O(1), reset whenever the host has released every block) and, with the `dlmalloc`
@@ -229,106 +229,6 @@ mod wasm {
             unsafe { core::alloc::GlobalAlloc::dealloc(&dlmalloc::GlobalDlmalloc, ptr, layout) }
         }
     }
-}
-
-/// Generates a plugin's exports from its metadata and its actions.
-///
-/// ```ignore
-/// core_abi::midimon_plugin! {
-///     name: "my-plugin",
-///     version: "0.1.0",
-///     description: "What it does",
-///     author: "Ada",
-///     license: "MIT",
-///     actions: {
-///         "my_action" => crate::my_action,
-///         "velocity_curve" => crate::velocity_curve,
-///     },
-///     capabilities: [],
-///     allocator: core_abi::guest::BumpArena,
-/// }
-/// ```
-///
-/// Each action is written once, with its handler: the macro builds the metadata's `actions`
-/// from the names (checked and built at compile time, see
-/// [`plugin_metadata_json!`](crate::plugin_metadata_json)) and a table of handlers in the same
-/// order, so a request is dispatched by the index its name matched, with no second string
-/// compare, and an action without a handler cannot compile. `type` is always `"action"`.
-///
-/// Always defines `METADATA_JSON`, `ACTIONS` and `HANDLERS`. On wasm32 it also exports `init`,
-/// `execute`, `execute_postcard`, `alloc`, `dealloc` and `midimon_abi_v1`; on other targets
-/// (firmware, native tests) it exports nothing, and requests go through [`handle_json`] /
-/// [`handle_binary`].
-#[macro_export]
-macro_rules! midimon_plugin {
-    (
-        name: $name:literal,
-        version: $version:literal,
-        description: $description:literal,
-        author: $author:literal,
-        license: $license:literal,
-        actions: { $first:literal => $first_handler:path $(, $action:literal => $handler:path)* $(,)? },
-        capabilities: [$($capabilities:tt)*],
-        allocator: $allocator:ty $(,)?
-    ) => {
-        /// The plugin's metadata JSON, built and validated at compile time; `init` returns it.
-        pub const METADATA_JSON: &str = $crate::plugin_metadata_json! {
-            name: $name,
-            version: $version,
-            description: $description,
-            author: $author,
-            license: $license,
-            actions: [$first $(, $action)*],
-            capabilities: [$($capabilities)*],
-        };
-
-        /// The declared actions, in order; a binary request's action index points into it.
-        pub const ACTIONS: &[&str] = &[$first $(, $action)*];
-
-        /// The handler of each action in [`ACTIONS`], at the same index.
-        pub const HANDLERS: &[$crate::guest::Handler] = &[$first_handler $(, $handler)*];
-
-        #[cfg(target_arch = "wasm32")]
-        const _: () = {
-            /// Returns the packed location of [`METADATA_JSON`].
-            #[unsafe(no_mangle)]
-            pub extern "C" fn init() -> u64 {
-                $crate::abi::pack(METADATA_JSON.as_ptr() as u32, METADATA_JSON.len() as u32)
-            }
-
-            /// Runs the JSON request at `ptr..ptr+len`.
-            #[unsafe(no_mangle)]
-            pub extern "C" fn execute(ptr: u32, len: u32) -> i32 {
-                $crate::guest::execute_json(ptr, len, ACTIONS, HANDLERS)
-            }
-
-            /// Runs the postcard request at `ptr..ptr+len`.
-            #[unsafe(no_mangle)]
-            pub extern "C" fn execute_postcard(ptr: u32, len: u32) -> i32 {
-                $crate::guest::execute_binary(ptr, len, ACTIONS, HANDLERS)
-            }
-
-            /// Reserves `size` bytes for the host; 0 when memory is exhausted.
-            #[unsafe(no_mangle)]
-            pub extern "C" fn alloc(size: u32) -> u32 {
-                <$allocator as $crate::guest::GuestAllocator>::alloc(size as usize) as usize as u32
-            }
-
-            /// Releases a block returned by `alloc`.
-            #[unsafe(no_mangle)]
-            pub extern "C" fn dealloc(ptr: u32, size: u32) {
-                // SAFETY: the ABI obliges the host to pass back exactly a block `alloc` returned;
-                // a host that does not can only corrupt this guest's own heap, in the sandbox.
-                unsafe {
-                    <$allocator as $crate::guest::GuestAllocator>::dealloc(ptr as usize as *mut u8, size as usize)
-                }
-            }
-
-            /// ABI marker: tells hosts this plugin speaks ABI version 1.
-            #[unsafe(no_mangle)]
-            pub extern "C" fn midimon_abi_v1() {}
-        };
-    };
 }
 
 #[cfg(test)]

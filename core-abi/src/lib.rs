@@ -32,6 +32,8 @@ pub mod error;
 pub mod guest;
 pub mod json;
 pub mod metadata;
+#[cfg(feature = "guest")]
+mod plugin_macro;
 pub mod request;
 mod utf8;
 
