@@ -5,7 +5,7 @@ use super::figures::{BenchReport, PluginBench};
 use super::metrics::find_metric;
 use super::options::LINEAR_R2;
 
-/// One of the issue's targets for one plugin.
+/// One of the `TARGETS` for one plugin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetResult {
     /// Stable id: `size_raw`, `json_fuel`, `postcard_fuel`, `cycle_p50`, `metadata_slope`.
@@ -26,7 +26,8 @@ pub struct TargetResult {
     pub note: Option<String>,
 }
 
-/// The targets of the issue: `(id, description, metric, threshold)`.
+/// The bench targets, as documented in `host-check/README.md` ("bench"): `(id, description,
+/// metric, threshold)`, a threshold being the smallest reference / plugin ratio that meets it.
 pub(super) const TARGETS: [(&str, &str, &str, f64); 5] = [
     (
         "size_raw",
@@ -77,7 +78,7 @@ impl BenchReport {
         u8::from(!self.passed())
     }
 
-    /// The issue's targets, for every plugin after the reference.
+    /// The `TARGETS`, for every plugin after the reference.
     pub fn targets(&self) -> Vec<TargetResult> {
         let Some(reference) = self.reference() else {
             return Vec::new();
