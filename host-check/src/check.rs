@@ -21,7 +21,7 @@ const WASM_MAGIC: &[u8] = b"\0asm";
 
 /// Checks one plugin. `file` is only used as the report's label; `actions` are the names given
 /// with `--action`; `config` holds the plugin mappings of a MIDIMon config file, when one was
-/// given. With `strict` ([`Thresholds::strict`](crate::settings::Thresholds::strict)), every warning is a failure.
+/// given. With [`strict`](crate::settings::Thresholds::strict), every warning is a failure.
 pub fn check(
     file: &str,
     wasm: &[u8],
