@@ -1,9 +1,10 @@
 //! What every subcommand shares: the exit codes, the [`Failure`] a subcommand returns when it
 //! gives no verdict, the budget file and sandbox-limit flags, and the reading of the plugin file.
 
-use clap::Args;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+use clap::Args;
 
 use crate::input;
 use crate::settings::{
