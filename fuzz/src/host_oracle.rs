@@ -19,24 +19,23 @@ use std::time::{Duration, Instant};
 use core_abi::binary::{self, BinaryHeader};
 use core_abi::request::parse_request;
 use core_abi::ErrorCode;
-use host_check::budget::Budgets;
 use host_check::report::{Status, TextStyle};
 use host_check::runner::{Entry, Grants, Limits, Plugin, PluginInstance};
+use host_check::settings::Settings;
 
 use conformance::json_request;
 
 /// The small budgets modules are checked with: enough for an honest plugin's calls (the
 /// template's 1 MiB `malformed.large_body` request takes 4 to 8 million fuel), small enough that
 /// a hostile module's loops and memory end within milliseconds per call.
-pub fn small_budgets() -> Budgets {
-    Budgets {
-        max_fuel: 20_000_000,
-        timeout: Duration::from_millis(500),
-        max_memory: 16 << 20,
-        note_calls: 20,
-        note_time: Duration::from_millis(50),
-        ..Budgets::default()
-    }
+pub fn small_budgets() -> Settings {
+    let mut settings = Settings::default();
+    settings.limits.max_fuel = 20_000_000;
+    settings.limits.timeout = Duration::from_millis(500);
+    settings.limits.max_memory = 16 << 20;
+    settings.measurement.note_calls = 20;
+    settings.measurement.note_time = Duration::from_millis(50);
+    settings
 }
 
 /// The longest a whole `check` under [`small_budgets`] may take. Every call is capped by fuel
@@ -102,7 +101,7 @@ pub fn check_module(wasm: &[u8]) -> host_check::report::Report {
     assert!(!text.is_empty());
     let json = serde_json::to_string(&report.to_json()).expect("the JSON report serializes");
     let _: serde_json::Value = serde_json::from_str(&json).expect("the JSON report parses");
-    let _ = host_check::inspect::inspect("fuzz.wasm", wasm, &budgets);
+    let _ = host_check::inspect::inspect("fuzz.wasm", wasm, budgets.limits);
     report
 }
 
@@ -112,7 +111,7 @@ pub const TEMPLATE_PATH: &str = "target/wasm32-unknown-unknown/plugin/template_n
 
 /// Limits of the template's calls: the defaults of `host-check`.
 fn guest_limits() -> Limits {
-    Limits::from(&Budgets::default())
+    Limits::default()
 }
 
 /// One long-lived instance of the template plugin.

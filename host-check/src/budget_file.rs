@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::budget::Budgets;
+use crate::settings::Settings;
 
 /// The template of a plugin's `budget.toml`; `@RECORDED@` is replaced by the figures.
 const BUDGET_TOML: &str = include_str!("scaffold/budget.toml.in");
@@ -64,10 +64,8 @@ impl fmt::Display for Headroom {
 /// Checks the module strictly and returns the figures to record; any failure is an error that
 /// names the failed checks.
 pub fn record(label: &str, wasm: &[u8]) -> Result<Figures, String> {
-    let budgets = Budgets {
-        strict: true,
-        ..Budgets::default()
-    };
+    let mut budgets = Settings::default();
+    budgets.thresholds.strict = true;
     let report = crate::check::check(label, wasm, &budgets, &[], None);
     let json = report.to_json();
     if report.exit_code() != 0 {
@@ -134,22 +132,25 @@ mod tests {
     fn rendered_files_parse_and_hold_the_figures() {
         for (figures, size) in [(None, None), (Some(&FIGURES), Some(5120))] {
             let text = render(figures, Headroom::EXACT, "a test");
-            let budgets = Budgets::from_toml(&text).expect("budget.toml parses");
-            assert!(budgets.strict);
-            assert_eq!(budgets.max_size, size);
-            assert_eq!(budgets.daemon_fuel, figures.map(|f| f.daemon_fuel));
-            assert_eq!(budgets.note_fuel, figures.map(|f| f.note_fuel));
+            let budgets = Settings::from_toml(&text).expect("budget.toml parses");
+            assert!(budgets.thresholds.strict);
+            assert_eq!(budgets.thresholds.max_size, size);
+            assert_eq!(
+                budgets.thresholds.daemon_fuel,
+                figures.map(|f| f.daemon_fuel)
+            );
+            assert_eq!(budgets.thresholds.note_fuel, figures.map(|f| f.note_fuel));
         }
     }
 
     #[test]
     fn headroom_is_added_before_rounding() {
         let ten = Headroom::percent(10).unwrap();
-        let budgets = Budgets::from_toml(&render(Some(&FIGURES), ten, "a test")).unwrap();
+        let budgets = Settings::from_toml(&render(Some(&FIGURES), ten, "a test")).unwrap();
         // 5,000 + 10 % = 5,500, rounded up to 5,504; fuel rounded up to whole units.
-        assert_eq!(budgets.max_size, Some(5504));
-        assert_eq!(budgets.daemon_fuel, Some(1358));
-        assert_eq!(budgets.note_fuel, Some(2580));
+        assert_eq!(budgets.thresholds.max_size, Some(5504));
+        assert_eq!(budgets.thresholds.daemon_fuel, Some(1358));
+        assert_eq!(budgets.thresholds.note_fuel, Some(2580));
         assert!(Headroom::percent(MAX_HEADROOM + 1).is_err());
         assert_eq!(Headroom::percent(0), Ok(Headroom::EXACT));
     }

@@ -8,24 +8,24 @@
 
 use std::time::Instant;
 
-use crate::budget::Budgets;
 use crate::checks::config::{self, PluginMappings};
 use crate::checks::size::size_checks;
 use crate::checks::{dynamic, exports, imports};
 use crate::fmt::{format_duration, group};
 use crate::report::{Finding, Report, Unit};
-use crate::runner::{Limits, Plugin};
+use crate::runner::Plugin;
+use crate::settings::Settings;
 
 /// The magic number every wasm binary starts with.
 const WASM_MAGIC: &[u8] = b"\0asm";
 
 /// Checks one plugin. `file` is only used as the report's label; `actions` are the names given
 /// with `--action`; `config` holds the plugin mappings of a MIDIMon config file, when one was
-/// given. With [`Budgets::strict`], every warning is a failure.
+/// given. With [`strict`](crate::settings::Thresholds::strict), every warning is a failure.
 pub fn check(
     file: &str,
     wasm: &[u8],
-    budgets: &Budgets,
+    budgets: &Settings,
     actions: &[String],
     config: Option<&PluginMappings>,
 ) -> Report {
@@ -63,7 +63,7 @@ pub fn check(
 
     let plugin = info.as_ref().and_then(|info| {
         let compile_started = Instant::now();
-        match Plugin::load(wasm, Limits::from(budgets)) {
+        match Plugin::load(wasm, budgets.limits) {
             Ok(plugin) => {
                 report.push(Finding::pass(
                     "module.valid",
@@ -145,7 +145,7 @@ pub fn check(
         let findings = config::check(found, plugin);
         report.extend(findings);
     }
-    if budgets.strict {
+    if budgets.thresholds.strict {
         report.make_strict();
     }
     report.elapsed = started.elapsed();
@@ -156,7 +156,7 @@ pub fn check(
 pub const MAX_JSON_ENTRIES: usize = 1000;
 
 /// `sandbox.disk`: what the plugin wrote to its sandbox directory, against `--max-disk`.
-fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
+fn disk_finding(plugin: &Plugin, budgets: &Settings) -> Finding {
     let used = plugin.disk_used();
     match plugin.disk_exceeded() {
         Some(over) => Finding::fail(
@@ -164,7 +164,7 @@ fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
             format!(
                 "the sandbox directory reached {} bytes, over the budget of {} (--max-disk); the plugin was stopped",
                 group(over),
-                group(budgets.max_disk)
+                group(budgets.limits.max_disk)
             ),
         ),
         None => Finding::pass(
@@ -172,13 +172,13 @@ fn disk_finding(plugin: &Plugin, budgets: &Budgets) -> Finding {
             format!(
                 "at most {} bytes used in the sandbox directory (budget {}, --max-disk)",
                 group(used),
-                group(budgets.max_disk)
+                group(budgets.limits.max_disk)
             ),
         ),
     }
     .measured(
         plugin.disk_exceeded().unwrap_or(used),
-        Some(budgets.max_disk),
+        Some(budgets.limits.max_disk),
         Unit::Bytes,
     )
 }

@@ -11,7 +11,7 @@
 //! measured ([`usage`]: apparent file sizes plus [`ENTRY_COST`] per entry, so that a million
 //! empty files count too), by a watcher thread every [`DISK_POLL`] while an instance lives,
 //! and once more after every call. When the usage passes the budget
-//! ([`crate::budget::Budgets::max_disk`], `--max-disk`), the watcher interrupts the running
+//! ([`crate::settings::Limits::max_disk`], `--max-disk`), the watcher interrupts the running
 //! call (it advances the plugin's own engine epoch past any deadline) and every later call of
 //! the instance is refused; the call is reported as a disk-limit failure.
 //!

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-use crate::budget::Budgets;
 use crate::checks::imports::valid_wasi_import;
 use crate::fmt::{group, printable_lines};
 use crate::metadata::PluginMeta;
@@ -21,8 +20,8 @@ use crate::wasi::{self, WasiClass};
 pub const TOP_FUNCTIONS: usize = 10;
 
 /// The inspection text of a module, or the reason it is not a valid module.
-pub fn inspect(file: &str, wasm: &[u8], budgets: &Budgets) -> Result<String, String> {
-    inspect_named(file, wasm, Names::read(wasm), budgets)
+pub fn inspect(file: &str, wasm: &[u8], limits: Limits) -> Result<String, String> {
+    inspect_named(file, wasm, Names::read(wasm), limits)
 }
 
 /// [`inspect`], with the function names to show: the module's own name section, or a named
@@ -31,7 +30,7 @@ pub(crate) fn inspect_named(
     file: &str,
     wasm: &[u8],
     names: Option<Names>,
-    budgets: &Budgets,
+    limits: Limits,
 ) -> Result<String, String> {
     let mut info = crate::module::analyze(wasm)
         .map_err(|e| format!("{file}: not a valid WebAssembly module: {e}"))?;
@@ -50,7 +49,7 @@ pub(crate) fn inspect_named(
         render_data(&layout, &mut out);
     }
     out.push_str("\nmetadata:\n");
-    match metadata(wasm, budgets) {
+    match metadata(wasm, limits) {
         Ok(meta) => {
             let _ = writeln!(out, "  name          {}", meta.name);
             let _ = writeln!(out, "  version       {}", meta.version);
@@ -164,9 +163,9 @@ fn render_data(layout: &crate::attribution::Layout, out: &mut String) {
     }
 }
 
-/// Instantiates the plugin and reads its metadata, under the budgets.
-fn metadata(wasm: &[u8], budgets: &Budgets) -> Result<PluginMeta, String> {
-    Plugin::open(wasm, Limits::from(budgets), FuelMode::PerInstance)
+/// Instantiates the plugin and reads its metadata, under the limits.
+fn metadata(wasm: &[u8], limits: Limits) -> Result<PluginMeta, String> {
+    Plugin::open(wasm, limits, FuelMode::PerInstance)
         .map_err(|e| e.to_string())?
         .into_meta()
 }

@@ -12,7 +12,7 @@
 //! The library holds everything; `main.rs` only installs the signal handler and calls
 //! [`cmd::main`]. Its public surface is chosen on purpose: what the binary, the tests in
 //! `tests/` and the fuzz oracle (`fuzz/src/host_oracle.rs`) use, marked *public* below
-//! ([`cmd`], [`signals`], [`check`], [`inspect`], [`report`], [`runner`], [`budget`],
+//! ([`cmd`], [`signals`], [`check`], [`inspect`], [`report`], [`runner`], [`settings`],
 //! [`control_flow`], [`scratch`]). Every other module is `pub(crate)`, free to change shape.
 //!
 //! The modules, from the top of the dependency graph down (a module uses only modules listed
@@ -41,7 +41,8 @@
 //! - [`runner`] (public): the wasmtime engine, every budgeted plugin call, and `Plugin::open`;
 //! - [`metadata`]: the metadata `init` returns, validated by core-abi and decoded;
 //! - [`requests`]: the requests sent to plugins, from core-abi's canonical note-on;
-//! - [`budget`] (public): the limits, their defaults, the budget file and value parsing;
+//! - [`settings`] (public): the sandbox limits, the pass/fail thresholds and the measurement
+//!   settings, their defaults, the budget file, the flags and value parsing;
 //! - [`control_flow`] (public): the static control-flow limits checked before compiling;
 //! - [`disk`]: the disk budget of the sandbox directory;
 //! - [`optimize`]: `wasm-opt -Oz`, for the optimized-size budget;
@@ -57,7 +58,6 @@
 
 pub(crate) mod attribution;
 pub(crate) mod bench;
-pub mod budget;
 pub(crate) mod budget_file;
 pub mod check;
 pub(crate) mod checks;
@@ -81,6 +81,7 @@ pub(crate) mod run;
 pub mod runner;
 pub(crate) mod scaffold;
 pub mod scratch;
+pub mod settings;
 pub mod signals;
 pub(crate) mod stats;
 pub(crate) mod wasi;

@@ -13,7 +13,6 @@ use core_abi::ErrorCode;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::budget::Budgets;
 use crate::fmt::{excerpt, format_duration, group, name_list, one_line, printable_lines};
 use crate::metadata::PluginMeta;
 use crate::requests::{describe_code, request_json, Event};
@@ -55,9 +54,9 @@ pub struct RunOutput {
 }
 
 /// Runs one request.
-pub fn run(wasm: &[u8], budgets: &Budgets, request: &RunRequest) -> Result<RunOutput, RunError> {
+pub fn run(wasm: &[u8], limits: Limits, request: &RunRequest) -> Result<RunOutput, RunError> {
     // Read the metadata first, to know the grants and the action indexes.
-    let opened = Plugin::open(wasm, Limits::from(budgets), FuelMode::PerCall)
+    let opened = Plugin::open(wasm, limits, FuelMode::PerCall)
         .map_err(|e| RunError::Plugin(e.to_string()))?;
     let meta = &opened.meta;
 

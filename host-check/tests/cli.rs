@@ -79,14 +79,15 @@ fn budget_file_errors_are_usage_errors() {
         ("note_calls = \"many\"", "note_calls"),
     ] {
         let budget = TempFile::new("budget.toml", text.as_bytes());
-        let out = host_check([
-            "check",
-            path.as_str(),
-            "--budget",
-            budget.path().to_str().unwrap_or_default(),
-        ]);
+        let budget_path = budget.path().to_str().unwrap_or_default();
+        let out = host_check(["check", path.as_str(), "--budget", budget_path]);
         out.assert_code(2);
-        assert!(out.stderr.contains(key), "{text}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("`{key}`")),
+            "{text}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(budget_path), "{text}: {}", out.stderr);
     }
     host_check(["check", path.as_str(), "--budget", "/no/such/budget.toml"]).assert_code(2);
 }

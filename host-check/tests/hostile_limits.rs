@@ -563,7 +563,6 @@ fn toml_errors_do_not_repeat_a_long_line() {
 
 #[test]
 fn the_bump_arena_ignores_null_foreign_and_repeated_deallocs() {
-    use host_check::budget::Budgets;
     use host_check::runner::{Grants, Limits, Plugin};
     let path = common::build_plugin(
         "template-nostd",
@@ -571,7 +570,7 @@ fn the_bump_arena_ignores_null_foreign_and_repeated_deallocs() {
         "template_nostd.wasm",
     );
     let wasm = std::fs::read(path).expect("the template was built");
-    let plugin = Plugin::load(&wasm, Limits::from(&Budgets::default())).expect("compiles");
+    let plugin = Plugin::load(&wasm, Limits::default()).expect("compiles");
     let mut i = plugin
         .instantiate(&Grants::default())
         .expect("instantiates");

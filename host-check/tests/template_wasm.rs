@@ -32,7 +32,7 @@ fn limits() -> Limits {
         max_fuel: 100_000_000,
         timeout: Duration::from_secs(5),
         max_memory: 128 << 20,
-        ..Limits::from(&host_check::budget::Budgets::default())
+        ..Limits::default()
     }
 }
 

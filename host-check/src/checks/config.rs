@@ -67,7 +67,7 @@ pub fn load(path: &Path) -> Result<toml::Table, ConfigError> {
     let text = crate::input::read_text(path, crate::input::FileKind::Config)?;
     text.parse::<toml::Table>().map_err(|e| ConfigError::Toml {
         path: path.to_path_buf(),
-        message: crate::budget::toml_error(&text, &e),
+        message: crate::settings::toml_error(&text, &e),
     })
 }
 

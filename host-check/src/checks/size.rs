@@ -4,16 +4,16 @@
 //! ([`crate::optimize`]) is what a plugin author can ship, so it has its own budget, measured
 //! only when that budget is set (running wasm-opt costs seconds on a big module).
 
-use crate::budget::Budgets;
 use crate::fmt::group;
 use crate::optimize;
 use crate::report::{Finding, Unit};
+use crate::settings::Settings;
 
 /// `size` and `size.optimized`, and the optimized size when it was measured.
-pub fn size_checks(wasm: &[u8], budgets: &Budgets) -> (Vec<Finding>, Option<u64>) {
+pub fn size_checks(wasm: &[u8], budgets: &Settings) -> (Vec<Finding>, Option<u64>) {
     let size = wasm.len() as u64;
     let mut measured = None;
-    let mut findings = vec![match budgets.max_size {
+    let mut findings = vec![match budgets.thresholds.max_size {
         Some(max) if size > max => Finding::fail(
             "size",
             format!(
@@ -31,8 +31,8 @@ pub fn size_checks(wasm: &[u8], budgets: &Budgets) -> (Vec<Finding>, Option<u64>
             format!("{} bytes (no --max-size budget)", group(size)),
         ),
     }
-    .measured(size, budgets.max_size, Unit::Bytes)];
-    findings.push(match budgets.max_size_optimized {
+    .measured(size, budgets.thresholds.max_size, Unit::Bytes)];
+    findings.push(match budgets.thresholds.max_size_optimized {
         None => Finding::skip("size.optimized", "no --max-size-optimized budget"),
         Some(max) => match optimize::optimize(wasm) {
             Err(e) => Finding::fail("size.optimized", e.to_string()),

@@ -6,8 +6,8 @@ use clap::Args;
 
 use super::common::{print, read_plugin, Failure, LimitArgs, Outcome};
 use crate::bench;
-use crate::budget::{parse_positive_count, BudgetOverrides, ValueError};
 use crate::report::TextStyle;
+use crate::settings::units::{parse_positive_count, ValueError};
 
 pub(super) const EXIT_CODES: &str = "\
 Exit codes:
@@ -49,7 +49,9 @@ fn parse_bench_calls(text: &str) -> Result<u64, ValueError> {
 
 /// Measures the plugins and prints the table (or JSON).
 pub(super) fn run(opts: Opts) -> Outcome {
-    let budgets = opts.limits.budgets(BudgetOverrides::default())?;
+    let budgets = opts
+        .limits
+        .settings(Default::default(), Default::default())?;
     let mut inputs = Vec::with_capacity(opts.plugins.len());
     for path in &opts.plugins {
         inputs.push(bench::BenchInput {
@@ -57,7 +59,7 @@ pub(super) fn run(opts: Opts) -> Outcome {
             wasm: read_plugin(path)?,
         });
     }
-    let mut options = bench::BenchOptions::new((&budgets).into());
+    let mut options = bench::BenchOptions::new(budgets.limits);
     if let Some(calls) = opts.calls {
         options.calls = calls;
     }

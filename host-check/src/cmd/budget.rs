@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{print, read_plugin, write, Failure, Outcome, EXIT_PASS};
-use crate::budget::parse_count;
 use crate::budget_file;
+use crate::settings::units::parse_count;
 
 pub(super) const EXIT_CODES: &str = "\
 Exit codes:

@@ -1,17 +1,13 @@
 //! `host-check check`: every static and dynamic check on one plugin, in the shape asked for.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 
 use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome};
-use crate::budget::{
-    parse_count, parse_duration, parse_nonzero_duration, parse_positive_count, parse_size,
-    BudgetOverrides,
-};
 use crate::checks::config;
 use crate::report::{Report, TextStyle};
+use crate::settings::{MeasurementOverrides, ThresholdOverrides};
 use crate::{check, formats};
 
 #[derive(Debug, Args)]
@@ -31,50 +27,14 @@ pub(super) struct Opts {
     verbose: bool,
     #[command(flatten)]
     limits: LimitArgs,
-    /// Fail when the module is larger than this, in bytes or with a KiB/MiB suffix
-    /// [default: no limit].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
-    max_size: Option<u64>,
-    /// Fail when the module is larger than this after `wasm-opt -Oz` (needs binaryen's
-    /// wasm-opt in PATH) [default: not checked].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
-    max_size_optimized: Option<u64>,
-    /// Fail when one note-on `execute` uses more fuel than this [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
-    note_fuel: Option<u64>,
-    /// Fail when one note-on `execute_postcard` uses more fuel than this (only when exported)
-    /// [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
-    postcard_fuel: Option<u64>,
-    /// Fail when the p99 latency of note-on `execute` exceeds this, e.g. 50us
-    /// [default: no limit].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
-    note_p99: Option<Duration>,
-    /// Note-on calls of the note-path measurement, at most [default: 10000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_hyphen_values = true)]
-    note_calls: Option<u64>,
-    /// Wall time of the note-path measurement, at most: a slow plugin is measured on fewer
-    /// calls rather than waited on [default: 1s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
-    note_time: Option<Duration>,
-    /// The action the note path measures [default: the first declared action].
-    #[arg(long, value_name = "ACTION")]
-    note_action: Option<String>,
-    /// Fail when one `execute` uses more fuel than this on MIDIMon's own note-on request
-    /// [default: no limit].
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    daemon_fuel: Option<u64>,
-    /// Fail when the p99 latency of one event in MIDIMon's flow (fresh instance, alloc, write,
-    /// execute) exceeds this [default: no limit].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    event_p99: Option<Duration>,
+    #[command(flatten)]
+    thresholds: ThresholdOverrides,
+    #[command(flatten)]
+    measurement: MeasurementOverrides,
     /// An action MIDIMon will call: run it in the daemon's flow, and fail if it never returns 0
     /// there. Repeatable; needed for plugins whose metadata lists no actions.
     #[arg(long = "action", value_name = "NAME")]
     actions: Vec<String>,
-    /// Turn every warning (a template README rule MIDIMon does not enforce) into a failure.
-    #[arg(long)]
-    strict: bool,
     /// A MIDIMon config.toml: every mapping that names this plugin must use a declared action.
     #[arg(long, value_name = "MIDIMON_CONFIG.toml")]
     config: Option<PathBuf>,
@@ -105,21 +65,7 @@ pub(super) enum Format {
 /// Runs the checks and prints the report; the exit code is the verdict's.
 pub(super) fn run(opts: Opts) -> Outcome {
     scratch_usable()?;
-    let overrides = BudgetOverrides {
-        max_size: opts.max_size,
-        max_size_optimized: opts.max_size_optimized,
-        note_fuel: opts.note_fuel,
-        postcard_fuel: opts.postcard_fuel,
-        note_p99: opts.note_p99,
-        note_calls: opts.note_calls,
-        note_time: opts.note_time,
-        note_action: opts.note_action.clone(),
-        daemon_fuel: opts.daemon_fuel,
-        event_p99: opts.event_p99,
-        strict: opts.strict,
-        ..BudgetOverrides::default()
-    };
-    let budgets = opts.limits.budgets(overrides)?;
+    let budgets = opts.limits.settings(opts.thresholds, opts.measurement)?;
     let wasm = read_plugin(&opts.plugin)?;
     let mappings = match &opts.config {
         Some(path) => {

@@ -1,16 +1,15 @@
 //! What every subcommand shares: the exit codes, the [`Failure`] a subcommand returns when it
-//! gives no verdict, the per-call limit flags and the reading of the plugin file.
+//! gives no verdict, the budget file and sandbox-limit flags, and the reading of the plugin file.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 
-use crate::budget::{
-    parse_nonzero_duration, parse_positive_count, parse_size, BudgetOverrides, Budgets,
-};
 use crate::input;
+use crate::settings::{
+    LimitOverrides, MeasurementOverrides, Overrides, Settings, ThresholdOverrides,
+};
 
 /// Exit code: every check passed (warnings allowed).
 pub const EXIT_PASS: u8 = 0;
@@ -51,51 +50,31 @@ pub(super) fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// Per-call limits, shared by every subcommand.
+/// The budget file and the sandbox-limit flags, shared by every subcommand.
 #[derive(Debug, Args)]
 pub(super) struct LimitArgs {
     /// Budget file (TOML, top-level keys such as max_fuel = 1000000, timeout = "2s"; see the
     /// README). Flags override its values.
     #[arg(long, value_name = "FILE")]
     budget: Option<PathBuf>,
-    /// Fuel per call, refilled before instantiation and before every call [default: 100000000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count, allow_hyphen_values = true)]
-    max_fuel: Option<u64>,
-    /// Wall time per call, e.g. 5s, 250ms, 1.5s, 100us [default: 5s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
-    timeout: Option<Duration>,
-    /// Largest linear memory, inclusive, in bytes or with a KiB/MiB/GiB suffix
-    /// [default: 128MiB].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
-    max_memory: Option<u64>,
-    /// Wall time the compilation may take [default: 30s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
-    max_compile_time: Option<Duration>,
-    /// Wall time all plugin calls of one check may take together [default: 12 x --timeout
-    /// + --note-time].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration, allow_hyphen_values = true)]
-    max_check_time: Option<Duration>,
-    /// Bytes a plugin with the filesystem capability may write to its sandbox directory
-    /// [default: 64MiB].
-    #[arg(long, value_name = "BYTES", value_parser = parse_size, allow_hyphen_values = true)]
-    max_disk: Option<u64>,
+    #[command(flatten)]
+    limits: LimitOverrides,
 }
 
 impl LimitArgs {
-    /// The budget file, then these flags, then `overrides` (a subcommand's own flags).
-    pub(super) fn budgets(&self, mut overrides: BudgetOverrides) -> Result<Budgets, Failure> {
-        let mut budgets = match &self.budget {
-            Some(path) => Budgets::load(path).map_err(Failure::usage)?,
-            None => Budgets::default(),
+    /// The settings: the defaults, the budget file, then these flags and a subcommand's own
+    /// `thresholds` and `measurement` flags.
+    pub(super) fn settings(
+        &self,
+        thresholds: ThresholdOverrides,
+        measurement: MeasurementOverrides,
+    ) -> Result<Settings, Failure> {
+        let flags = Overrides {
+            limits: self.limits.clone(),
+            thresholds,
+            measurement,
         };
-        overrides.max_fuel = self.max_fuel;
-        overrides.timeout = self.timeout;
-        overrides.max_memory = self.max_memory;
-        overrides.max_compile_time = self.max_compile_time;
-        overrides.max_check_time = self.max_check_time;
-        overrides.max_disk = self.max_disk;
-        budgets.apply(&overrides);
-        Ok(budgets)
+        Settings::resolve(flags, self.budget.as_deref()).map_err(Failure::usage)
     }
 }
 

@@ -2,16 +2,15 @@
 //! comparison itself is the library's (`crate::diff`).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::Args;
 
 use super::check::{render, Format};
 use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome};
 use super::{EXIT_FAIL, EXIT_PASS};
-use crate::budget::{parse_nonzero_duration, parse_positive_count, BudgetOverrides, Budgets};
 use crate::diff::{self, DiffReport, MaxGrowth, Measured, Side};
 use crate::report::Report;
+use crate::settings::{MeasurementOverrides, Settings, ThresholdOverrides};
 
 pub(super) const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,12 +39,8 @@ pub(super) struct Opts {
     /// Print one JSON object (schema in host-check/README.md) instead of the text.
     #[arg(long)]
     json: bool,
-    /// Note-on calls of each build's note-path measurement, at most [default: 10000].
-    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
-    note_calls: Option<u64>,
-    /// Wall time of each build's note-path measurement, at most [default: 1s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
-    note_time: Option<Duration>,
+    #[command(flatten)]
+    measurement: MeasurementOverrides,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -69,12 +64,9 @@ fn read_all(args: &Opts) -> Result<Files, Failure> {
 /// `host-check diff`.
 pub(super) fn run(args: &Opts) -> Outcome {
     scratch_usable()?;
-    let overrides = BudgetOverrides {
-        note_calls: args.note_calls,
-        note_time: args.note_time,
-        ..BudgetOverrides::default()
-    };
-    let budgets = args.limits.budgets(overrides)?;
+    let budgets = args
+        .limits
+        .settings(ThresholdOverrides::default(), args.measurement.clone())?;
     let (old, new, old_twin, new_twin) = read_all(args)?;
     let (old_label, new_label) = (label(&args.old), label(&args.new));
     let old_measured = Measured::measure(&old_label, &old, &budgets);
@@ -139,7 +131,7 @@ pub(super) fn check_against(
     old: &(PathBuf, Vec<u8>),
     report: &Report,
     wasm: &[u8],
-    budgets: &Budgets,
+    budgets: &Settings,
     max_growth: Option<MaxGrowth>,
     format: Format,
     verbose: bool,

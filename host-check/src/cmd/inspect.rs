@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::common::{print, read_plugin, Failure, LimitArgs, Outcome, EXIT_PASS};
-use crate::budget::BudgetOverrides;
 use crate::inspect;
 
 #[derive(Debug, Args)]
@@ -22,14 +21,17 @@ pub(super) struct Opts {
 
 /// Prints the inspection; a module that cannot be read is a failure of the plugin.
 pub(super) fn run(opts: &Opts) -> Outcome {
-    let budgets = opts.limits.budgets(BudgetOverrides::default())?;
+    let limits = opts
+        .limits
+        .settings(Default::default(), Default::default())?
+        .limits;
     let wasm = read_plugin(&opts.plugin)?;
     let twin = opts.names.as_deref().map(read_plugin).transpose()?;
     let names = crate::names::Names::for_module(&wasm, twin.as_deref()).map_err(|why| {
         let twin_path = opts.names.as_deref().unwrap_or(Path::new(""));
         Failure::usage(format!("--names {}: {why}", twin_path.display()))
     })?;
-    let text = inspect::inspect_named(&opts.plugin.display().to_string(), &wasm, names, &budgets)
+    let text = inspect::inspect_named(&opts.plugin.display().to_string(), &wasm, names, limits)
         .map_err(Failure::plugin)?;
     print(&text);
     Ok(EXIT_PASS)

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{print, read_plugin, write, Failure, LimitArgs, Outcome, EXIT_PASS};
-use crate::budget::BudgetOverrides;
 use crate::manifest;
 use crate::runner::{FuelMode, Opened, Plugin};
 
@@ -32,9 +31,11 @@ pub(super) struct Opts {
 
 /// Writes (or prints) the manifest.
 pub(super) fn run(opts: &Opts) -> Outcome {
-    let budgets = opts.limits.budgets(BudgetOverrides::default())?;
+    let budgets = opts
+        .limits
+        .settings(Default::default(), Default::default())?;
     let wasm = read_plugin(&opts.plugin)?;
-    let meta = Plugin::open(&wasm, (&budgets).into(), FuelMode::PerInstance)
+    let meta = Plugin::open(&wasm, budgets.limits, FuelMode::PerInstance)
         .map_err(|e| e.to_string())
         .and_then(Opened::into_meta)
         .map_err(Failure::Plugin)?;

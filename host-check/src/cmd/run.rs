@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome};
-use crate::budget::BudgetOverrides;
 use crate::input;
 use crate::run::{self, RunError, RunRequest};
 
@@ -36,7 +35,10 @@ pub(super) struct Opts {
 /// Sends the request; the exit code is 0 when the plugin returned 0, 1 otherwise.
 pub(super) fn run(opts: Opts) -> Outcome {
     scratch_usable()?;
-    let budgets = opts.limits.budgets(BudgetOverrides::default())?;
+    let limits = opts
+        .limits
+        .settings(Default::default(), Default::default())?
+        .limits;
     let wasm = read_plugin(&opts.plugin)?;
     let body = match &opts.request {
         Some(path) => {
@@ -51,7 +53,7 @@ pub(super) fn run(opts: Opts) -> Outcome {
         postcard: opts.postcard,
         verbose: opts.verbose,
     };
-    let output = run::run(&wasm, &budgets, &request).map_err(|e| match e {
+    let output = run::run(&wasm, limits, &request).map_err(|e| match e {
         RunError::Usage(why) => Failure::Usage(why),
         RunError::Plugin(why) => Failure::Plugin(why),
     })?;

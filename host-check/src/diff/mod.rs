@@ -13,8 +13,8 @@
 use std::time::Duration;
 
 use crate::attribution::{self, ItemChange, Layout, MatchedBy};
-use crate::budget::Budgets;
 use crate::fmt::nanos;
+use crate::settings::Settings;
 
 use crate::names::Names;
 use crate::optimize::{self, OptimizeError};
@@ -59,7 +59,7 @@ pub struct Measured {
 impl Measured {
     /// Measures a module from its `check` report (which measured fuel and latency), adding the
     /// optimised size and the fuel per params entry.
-    pub fn from_report(report: &Report, wasm: &[u8], budgets: &Budgets) -> Measured {
+    pub fn from_report(report: &Report, wasm: &[u8], budgets: &Settings) -> Measured {
         let size_optimized = match report.size_optimized {
             Some(size) => Ok(size),
             None => match optimize::optimize(wasm) {
@@ -93,7 +93,7 @@ impl Measured {
     }
 
     /// Checks `wasm` (not strictly: rule warnings are not this command's business) and measures it.
-    pub fn measure(label: &str, wasm: &[u8], budgets: &Budgets) -> Measured {
+    pub fn measure(label: &str, wasm: &[u8], budgets: &Settings) -> Measured {
         let report = crate::check::check(label, wasm, budgets, &[], None);
         Measured::from_report(&report, wasm, budgets)
     }
@@ -101,9 +101,9 @@ impl Measured {
 
 /// Fuel per params entry on a warm instance: the README note-on with [`ENTRY_SPAN`] entries
 /// minus with none, per entry; `None` when either request does not return 0.
-fn entry_fuel(report: &Report, wasm: &[u8], budgets: &Budgets, action: &str) -> Option<f64> {
+fn entry_fuel(report: &Report, wasm: &[u8], budgets: &Settings, action: &str) -> Option<f64> {
     let meta = report.metadata.as_ref()?;
-    let plugin = Plugin::load(wasm, budgets.into()).ok()?;
+    let plugin = Plugin::load(wasm, budgets.limits).ok()?;
     let grants = Grants::for_plugin(plugin.imports_wasi(), meta.capabilities);
     let mut instance = plugin.instantiate(&grants).ok()?;
     instance.init().ok()?;

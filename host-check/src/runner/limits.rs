@@ -1,5 +1,5 @@
-//! The limits a plugin runs under, and the grants it runs with: what [`crate::budget`]'s
-//! sandbox budgets become once they reach the engine (fuel, timeout, memory, compile and check
+//! The limits a plugin runs under, and the grants it runs with: the sandbox [`Limits`] of
+//! [`crate::settings`] as the engine applies them (fuel, timeout, memory, compile and check
 //! time, disk), how fuel is budgeted over an instance's life, and the memory and table limiter
 //! wasmtime consults on every `memory.grow`. Plain data and one `ResourceLimiter`: enforcing
 //! them on a call is [`call`](super::call)'s job.
@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use core_abi::metadata::{Capability, CapabilitySet};
 use wasmtime::ResourceLimiter;
-
-use crate::budget::Budgets;
 
 /// Interval at which the epoch advances: the resolution of the per-call timeout.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -22,23 +20,9 @@ pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 /// Most tables a plugin may have (Rust plugins have one).
 pub const MAX_TABLES: usize = 16;
 
-/// The limits of a runner: per call, per compilation and per [`Plugin`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Fuel per call (and for instantiation).
-    pub max_fuel: u64,
-    /// Wall time per call.
-    pub timeout: Duration,
-    /// Largest linear memory, in bytes, inclusive.
-    pub max_memory: u64,
-    /// Wall time the compilation may take.
-    pub max_compile_time: Duration,
-    /// Wall time all calls of one [`Plugin`] (one `check`) may take together, counted from
-    /// the end of its compilation.
-    pub max_check_time: Duration,
-    /// Bytes the plugin may write to its sandbox directory, all instances together.
-    pub max_disk: u64,
-}
+/// The limits of a runner: per call, per compilation and per [`Plugin`](super::Plugin). Declared
+/// with the other settings, as the budget file and the flags give them.
+pub use crate::settings::Limits;
 
 impl Limits {
     /// The epoch deadline of one call: the timeout in ticks, rounded up, at least one.
@@ -46,19 +30,6 @@ impl Limits {
         let tick = EPOCH_TICK.as_nanos().max(1);
         let ticks = self.timeout.as_nanos().div_ceil(tick);
         u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
-    }
-}
-
-impl From<&Budgets> for Limits {
-    fn from(b: &Budgets) -> Self {
-        Limits {
-            max_fuel: b.max_fuel,
-            timeout: b.timeout,
-            max_memory: b.max_memory,
-            max_compile_time: b.max_compile_time,
-            max_check_time: b.check_time(),
-            max_disk: b.max_disk,
-        }
     }
 }
 

@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::budget::Budgets;
 use crate::daemon_flow::{daemon_request, run_event, DaemonContext};
 use crate::fmt::{format_duration, group};
 use crate::report::{DaemonEvent, Finding, Report, Unit};
 use crate::requests::describe_code;
 use crate::runner::{CallError, Grants, Plugin};
+use crate::settings::Settings;
 use crate::stats;
 
 /// The action name sent when no action can be named (the metadata lists none, and neither
@@ -51,7 +51,7 @@ pub fn checks(
     grants: &Grants,
     actions: &ActionNames,
     note_action: &str,
-    budgets: &Budgets,
+    budgets: &Settings,
     report: &mut Report,
 ) -> Option<String> {
     let named = !actions.names.is_empty();
@@ -181,17 +181,17 @@ pub(super) fn event_checks(
     plugin: &Plugin,
     grants: &Grants,
     action: &str,
-    budgets: &Budgets,
+    budgets: &Settings,
     report: &mut Report,
 ) {
     let id = "daemon.event";
     let body = daemon_request(action, DaemonContext::ALL[0]);
-    let calls = budgets.note_calls.min(MAX_EVENTS);
+    let calls = budgets.measurement.note_calls.min(MAX_EVENTS);
     let mut samples = Vec::with_capacity(usize::try_from(calls).unwrap_or(0));
     let mut first = None;
     let started = Instant::now();
     while (samples.len() as u64) < calls {
-        if !samples.is_empty() && started.elapsed() >= budgets.note_time {
+        if !samples.is_empty() && started.elapsed() >= budgets.measurement.note_time {
             break;
         }
         match run_event(plugin, grants, &body) {
@@ -218,14 +218,22 @@ pub(super) fn event_checks(
         event: stats::latency(&mut samples),
     };
     let mut problems = Vec::new();
-    if let Some(budget) = budgets.daemon_fuel.filter(|b| figures.execute_fuel > *b) {
+    if let Some(budget) = budgets
+        .thresholds
+        .daemon_fuel
+        .filter(|b| figures.execute_fuel > *b)
+    {
         problems.push(format!(
             "execute used {} fuel on MIDIMon's note-on, over the budget of {} (--daemon-fuel)",
             group(figures.execute_fuel),
             group(budget)
         ));
     }
-    if let Some(budget) = budgets.event_p99.filter(|b| figures.event.p99 > *b) {
+    if let Some(budget) = budgets
+        .thresholds
+        .event_p99
+        .filter(|b| figures.event.p99 > *b)
+    {
         problems.push(format!(
             "p99 of one event is {}, over the budget of {} (--event-p99)",
             format_duration(figures.event.p99),
@@ -241,15 +249,15 @@ pub(super) fn event_checks(
                 "\"{action}\" returned {}; execute {} fuel ({}), event p99 {} ({}) over {} fresh instances",
                 describe_code(first.code),
                 group(figures.execute_fuel),
-                budget_text(budgets.daemon_fuel.map(group)),
+                budget_text(budgets.thresholds.daemon_fuel.map(group)),
                 format_duration(figures.event.p99),
-                budget_text(budgets.event_p99.map(format_duration)),
+                budget_text(budgets.thresholds.event_p99.map(format_duration)),
                 group(figures.events)
             ),
         )
     } else {
         Finding::fail(id, problems.join("; "))
     }
-    .measured(figures.execute_fuel, budgets.daemon_fuel, Unit::Fuel));
+    .measured(figures.execute_fuel, budgets.thresholds.daemon_fuel, Unit::Fuel));
     report.daemon_event = Some(figures);
 }

@@ -9,11 +9,11 @@ use super::init::{first_phase, Exports};
 use super::malformed::malformed_checks;
 use super::note_path::note_path;
 use super::session::Session;
-use crate::budget::Budgets;
 use crate::metadata::PluginMeta;
 use crate::module::ModuleInfo;
 use crate::report::{Finding, Report};
 use crate::runner::{Grants, Plugin};
+use crate::settings::Settings;
 
 /// Where the dynamic checks take action names from besides the metadata.
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,7 +57,7 @@ const BUDGET_CHECKS: [&str; 3] = ["note_path.fuel", "note_path.p99", "postcard.f
 pub fn run(
     plugin: &Plugin,
     info: &ModuleInfo,
-    budgets: &Budgets,
+    budgets: &Settings,
     sources: ActionSources<'_>,
     report: &mut Report,
 ) {
@@ -69,6 +69,7 @@ pub fn run(
     };
     let names = meta.as_ref().map(|m| sources.resolve(m));
     let note_action = budgets
+        .measurement
         .note_action
         .clone()
         .or_else(|| names.as_ref().and_then(|n| n.names.first().cloned()))

@@ -7,12 +7,12 @@ use core_abi::error::ErrorCode;
 
 use super::init::Exports;
 use super::session::{Failure, Session};
-use crate::budget::Budgets;
 use crate::fmt::{format_duration, group, nanos};
 use crate::metadata::PluginMeta;
 use crate::report::{Finding, NotePath, Report, Unit};
 use crate::requests::{describe_code, postcard_note_on, request_json, Event};
 use crate::runner::Entry;
+use crate::settings::Settings;
 use crate::stats;
 
 /// Note-on calls of the `execute_postcard` measurement (fuel is deterministic; a few suffice).
@@ -24,7 +24,7 @@ pub(super) fn note_path(
     session: &mut Session<'_>,
     meta: &PluginMeta,
     action: &str,
-    budgets: &Budgets,
+    budgets: &Settings,
     exports: Exports,
     report: &mut Report,
 ) {
@@ -80,7 +80,7 @@ pub(super) fn note_path(
     });
 
     report.push(
-        match budgets.note_fuel {
+        match budgets.thresholds.note_fuel {
             Some(budget) if n.fuel_max > budget => Finding::fail(
                 "note_path.fuel",
                 format!(
@@ -105,10 +105,10 @@ pub(super) fn note_path(
                 ),
             ),
         }
-        .measured(n.fuel_max, budgets.note_fuel, Unit::Fuel),
+        .measured(n.fuel_max, budgets.thresholds.note_fuel, Unit::Fuel),
     );
     report.push(
-        match budgets.note_p99 {
+        match budgets.thresholds.note_p99 {
             Some(budget) if n.execute.p99 > budget => Finding::fail(
                 "note_path.p99",
                 format!(
@@ -135,7 +135,7 @@ pub(super) fn note_path(
         }
         .measured(
             nanos(n.execute.p99),
-            budgets.note_p99.map(nanos),
+            budgets.thresholds.note_p99.map(nanos),
             Unit::Nanos,
         ),
     );
@@ -179,12 +179,12 @@ pub(super) fn note_path(
 pub(super) fn measure(
     session: &mut Session<'_>,
     body: &[u8],
-    budgets: &Budgets,
+    budgets: &Settings,
 ) -> Result<(NotePath, i32), Failure> {
     let id = "note_path";
     let instance = session.get(id)?;
     // Bounded pre-allocation: the vectors only grow past this for huge --note-calls values.
-    let capacity = usize::try_from(budgets.note_calls.min(1 << 20)).unwrap_or(1 << 20);
+    let capacity = usize::try_from(budgets.measurement.note_calls.min(1 << 20)).unwrap_or(1 << 20);
     let mut execute_ns: Vec<u64> = Vec::with_capacity(capacity);
     let mut cycle_ns: Vec<u64> = Vec::with_capacity(capacity);
     let mut n = NotePath {
@@ -195,8 +195,8 @@ pub(super) fn measure(
     let mut after_first = 0;
     let mut failure = None;
     let started = Instant::now();
-    while n.calls < budgets.note_calls {
-        if n.calls > 0 && started.elapsed() >= budgets.note_time {
+    while n.calls < budgets.measurement.note_calls {
+        if n.calls > 0 && started.elapsed() >= budgets.measurement.note_time {
             n.stopped_by_time = true;
             break;
         }
@@ -239,7 +239,7 @@ pub(super) fn postcard_checks(
     session: &mut Session<'_>,
     meta: &PluginMeta,
     action_index: usize,
-    budgets: &Budgets,
+    budgets: &Settings,
     report: &mut Report,
 ) -> Option<u64> {
     let index = u32::try_from(action_index).unwrap_or(u32::MAX);
@@ -274,7 +274,7 @@ pub(super) fn postcard_checks(
             format!("action index {index} returned {}", describe_code(code)),
         ),
     });
-    let finding = match (fuel, budgets.postcard_fuel) {
+    let finding = match (fuel, budgets.thresholds.postcard_fuel) {
         (None, _) => Finding::skip("postcard.fuel", "not measured: the postcard call failed"),
         (Some(f), Some(budget)) if f > budget => Finding::fail(
             "postcard.fuel",
@@ -294,7 +294,7 @@ pub(super) fn postcard_checks(
         ),
     };
     report.push(match fuel {
-        Some(f) => finding.measured(f, budgets.postcard_fuel, Unit::Fuel),
+        Some(f) => finding.measured(f, budgets.thresholds.postcard_fuel, Unit::Fuel),
         None => finding,
     });
     let id = "postcard.unknown";
