@@ -1,0 +1,350 @@
+//! A copy of a module that counts, per defined function, its calls and the fuel wasmtime
+//! charges for its own instructions (its *self fuel*), in exported globals.
+//!
+//! Why a rewrite and not sampling: fuel is exact and deterministic, and an author looking for
+//! the next instruction to cut needs exact figures that add up to what `run` and `check`
+//! report. The copy keeps every function, import and existing global at its index (the new
+//! globals are appended at the end of the global index space, the new exports after the old
+//! ones), and copies every other section byte for byte; in each function body the locals and
+//! every original operator are copied verbatim, with a counter increment inserted at the start
+//! of each straight-line region.
+//!
+//! The cost model is wasmtime 48's own (`wasmtime-environ` `tunables.rs`,
+//! `default_operator_cost`, applied by `wasmtime-cranelift` `func_environ.rs`
+//! `fuel_before_op`): `nop`, `drop`, `block`, `loop`, `unreachable`, `return`, `else` and
+//! `end` cost 0, every other operator 1, and every function costs 1 more on entry
+//! (`fuel_consumed: 1` when its translation starts, "even empty functions should consume at
+//! least some fuel"). Operators in unreachable code cost nothing, and are never run here
+//! either. A region ends after every operator that can transfer control (`block`, `loop`,
+//! `if`, `else`, `end`, the branches, `return`, `unreachable`, tail calls), so every branch
+//! target starts a region and a region runs entirely or not at all, unless a trap ends the
+//! call (then the profile is not reported). Calls stay inside regions: a call returns or traps.
+//! Regions costing 0 get no increment; each other one costs 4 more fuel in the copy, which is
+//! why the copy runs with a larger fuel budget and its own fuel is never shown.
+
+use thiserror::Error;
+use wasmparser::{BinaryReader, FunctionBody, Operator, Parser, Payload, TypeRef, Validator};
+
+use super::encode;
+
+/// Largest instrumented copy, in bytes: the rewrite at most about doubles a real module, and
+/// the cap keeps a hostile one (a function of nothing but branches grows about 20 times)
+/// bounded in memory.
+pub const MAX_INSTRUMENTED_SIZE: usize = 64 << 20;
+
+/// Globals a module may have in all (wasmparser's and wasmtime's limit).
+const MAX_GLOBALS: u64 = 1_000_000;
+/// Largest function body (wasmparser's and wasmtime's limit).
+const MAX_FUNCTION_SIZE: usize = 7_654_321;
+
+const GLOBAL_SECTION: u8 = 6;
+const EXPORT_SECTION: u8 = 7;
+const CODE_SECTION: u8 = 10;
+
+/// Why a module cannot be instrumented.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum InstrumentError {
+    /// Not a module host-check's engine would accept.
+    #[error("not a valid WebAssembly module: {0}")]
+    Invalid(String),
+    /// The instrumented copy would pass a limit.
+    #[error("too big to profile: {0}")]
+    TooBig(String),
+}
+
+/// The counters of one defined function in the instrumented copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counters {
+    /// The function's index (imports included, as in the module and its name section).
+    pub function: u32,
+    /// The export of its call counter.
+    pub calls: String,
+    /// The export of its self-fuel counter.
+    pub fuel: String,
+}
+
+/// The instrumented copy and where its counters are.
+#[derive(Debug, Clone)]
+pub struct Instrumented {
+    /// The copy.
+    pub wasm: Vec<u8>,
+    /// One entry per defined function, in index order.
+    pub counters: Vec<Counters>,
+    /// The original module's export names.
+    pub exports: Vec<String>,
+}
+
+/// What the rewrite needs to know about the module.
+#[derive(Default)]
+struct Layout<'a> {
+    imported_functions: u32,
+    globals: u64,
+    exports: Vec<String>,
+    bodies: Vec<FunctionBody<'a>>,
+}
+
+/// Instruments `wasm` (validated first, with host-check's wasm features).
+pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
+    let invalid = |e: wasmparser::BinaryReaderError| InstrumentError::Invalid(e.to_string());
+    Validator::new_with_features(crate::runner::wasm_features())
+        .validate_all(wasm)
+        .map_err(invalid)?;
+    let layout = read_layout(wasm).map_err(invalid)?;
+    let defined = layout.bodies.len() as u64;
+    if layout.globals + 2 * defined > MAX_GLOBALS {
+        return Err(InstrumentError::TooBig(format!(
+            "{defined} functions need {} counter globals, and a module may have {MAX_GLOBALS} \
+             globals in all",
+            2 * defined
+        )));
+    }
+    // The new globals' indices and a prefix that no existing export starts with.
+    let first_global = u32::try_from(layout.globals).unwrap_or(u32::MAX);
+    let mut prefix = String::from("host-check.profile.");
+    while layout.exports.iter().any(|e| e.starts_with(&prefix)) {
+        prefix.insert(0, '_');
+    }
+    let counters: Vec<Counters> = (0..layout.bodies.len() as u32)
+        .map(|i| Counters {
+            function: layout.imported_functions + i,
+            calls: format!("{prefix}calls.{i}"),
+            fuel: format!("{prefix}fuel.{i}"),
+        })
+        .collect();
+    let global_of = |i: usize, fuel: bool| first_global + 2 * i as u32 + u32::from(fuel);
+
+    let mut out = Vec::with_capacity(wasm.len() * 2);
+    out.extend_from_slice(wasm.get(..8).unwrap_or_default());
+    let (mut globals_done, mut exports_done) = (counters.is_empty(), counters.is_empty());
+    for (id, contents) in sections(wasm).map_err(invalid)? {
+        if id != 0 && !globals_done && rank(id) >= rank(GLOBAL_SECTION) {
+            globals_done = true;
+            let (count, entries) = if id == GLOBAL_SECTION {
+                split_count(contents).map_err(invalid)?
+            } else {
+                (0, &[][..])
+            };
+            let mut section = Vec::new();
+            encode::uleb(&mut section, u64::from(count) + 2 * defined);
+            section.extend_from_slice(entries);
+            for _ in 0..2 * defined {
+                encode::counter_global(&mut section);
+            }
+            encode::section(&mut out, GLOBAL_SECTION, &section);
+            if id == GLOBAL_SECTION {
+                continue;
+            }
+        }
+        if id != 0 && !exports_done && rank(id) >= rank(EXPORT_SECTION) {
+            exports_done = true;
+            let (count, entries) = if id == EXPORT_SECTION {
+                split_count(contents).map_err(invalid)?
+            } else {
+                (0, &[][..])
+            };
+            let mut section = Vec::new();
+            encode::uleb(&mut section, u64::from(count) + 2 * defined);
+            section.extend_from_slice(entries);
+            for (i, c) in counters.iter().enumerate() {
+                encode::global_export(&mut section, &c.calls, global_of(i, false));
+                encode::global_export(&mut section, &c.fuel, global_of(i, true));
+            }
+            encode::section(&mut out, EXPORT_SECTION, &section);
+            if id == EXPORT_SECTION {
+                continue;
+            }
+        }
+        if id == CODE_SECTION {
+            let mut section = Vec::new();
+            encode::uleb(&mut section, defined);
+            for (i, body) in layout.bodies.iter().enumerate() {
+                let code = instrument_body(wasm, body, global_of(i, false), global_of(i, true))
+                    .map_err(invalid)?;
+                if code.len() > MAX_FUNCTION_SIZE {
+                    return Err(InstrumentError::TooBig(format!(
+                        "function {} would be {} bytes instrumented, over the limit of \
+                         {MAX_FUNCTION_SIZE}",
+                        counters[i].function,
+                        code.len()
+                    )));
+                }
+                encode::uleb(&mut section, code.len() as u64);
+                section.extend_from_slice(&code);
+                if section.len() > MAX_INSTRUMENTED_SIZE {
+                    return Err(too_big());
+                }
+            }
+            encode::section(&mut out, CODE_SECTION, &section);
+        } else {
+            encode::section(&mut out, id, contents);
+        }
+        if out.len() > MAX_INSTRUMENTED_SIZE {
+            return Err(too_big());
+        }
+    }
+    Ok(Instrumented {
+        wasm: out,
+        counters,
+        exports: layout.exports,
+    })
+}
+
+fn too_big() -> InstrumentError {
+    InstrumentError::TooBig(format!(
+        "the instrumented copy would pass {} MiB",
+        MAX_INSTRUMENTED_SIZE >> 20
+    ))
+}
+
+/// The section order of the spec (`tag` between `memory` and `global`, `data count` before
+/// `code`); custom sections (id 0) are copied where they are and never ranked.
+fn rank(id: u8) -> u8 {
+    match id {
+        1..=5 => id,
+        13 => 6,
+        6 | 7 | 8 | 9 => id + 1,
+        12 => 11,
+        10 => 12,
+        11 => 13,
+        _ => u8::MAX,
+    }
+}
+
+/// Imported function and global counts, defined global count, export names and bodies.
+fn read_layout(wasm: &[u8]) -> wasmparser::Result<Layout<'_>> {
+    let mut layout = Layout::default();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    match import?.ty {
+                        TypeRef::Func(_) | TypeRef::FuncExact(_) => layout.imported_functions += 1,
+                        TypeRef::Global(_) => layout.globals += 1,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::GlobalSection(reader) => layout.globals += u64::from(reader.count()),
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    layout.exports.push(export?.name.to_string());
+                }
+            }
+            Payload::CodeSectionEntry(body) => layout.bodies.push(body),
+            _ => {}
+        }
+    }
+    Ok(layout)
+}
+
+/// Every section as `(id, contents)`, read from the framing itself so that the copy is byte
+/// for byte.
+fn sections(wasm: &[u8]) -> wasmparser::Result<Vec<(u8, &[u8])>> {
+    let mut reader = BinaryReader::new(wasm.get(8..).unwrap_or_default(), 8);
+    let mut out = Vec::new();
+    while !reader.eof() {
+        let id = reader.read_u8()?;
+        let len = reader.read_var_u32()? as usize;
+        out.push((id, reader.read_bytes(len)?));
+    }
+    Ok(out)
+}
+
+/// A vector section's count and the bytes of its entries.
+fn split_count(contents: &[u8]) -> wasmparser::Result<(u32, &[u8])> {
+    let mut reader = BinaryReader::new(contents, 0);
+    let count = reader.read_var_u32()?;
+    Ok((
+        count,
+        contents
+            .get(reader.current_position()..)
+            .unwrap_or_default(),
+    ))
+}
+
+/// The fuel wasmtime 48 charges for `op` (see the module documentation).
+pub fn cost(op: &Operator) -> i64 {
+    match op {
+        Operator::Nop
+        | Operator::Drop
+        | Operator::Block { .. }
+        | Operator::Loop { .. }
+        | Operator::Unreachable
+        | Operator::Return
+        | Operator::Else
+        | Operator::End => 0,
+        _ => 1,
+    }
+}
+
+/// Whether a region must end after `op`: it enters or leaves a block, branches or leaves the
+/// function.
+fn ends_region(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrOnNull { .. }
+            | Operator::BrOnNonNull { .. }
+            | Operator::Return
+            | Operator::Unreachable
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. }
+    )
+}
+
+/// One function body, instrumented: the locals as they are, the calls counter incremented on
+/// entry, then each region's fuel added before its original bytes.
+fn instrument_body(
+    wasm: &[u8],
+    body: &FunctionBody,
+    calls: u32,
+    fuel: u32,
+) -> wasmparser::Result<Vec<u8>> {
+    let range = body.range();
+    let mut reader = body.get_operators_reader()?;
+    let ops_start = reader.original_position();
+    // (offset, cost, ends a region) of every operator.
+    let mut ops: Vec<(usize, i64, bool)> = Vec::new();
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        ops.push((offset, cost(&op), ends_region(&op)));
+    }
+    let bytes = |from: usize, to: usize| wasm.get(from..to).unwrap_or_default();
+    let mut out = Vec::with_capacity(range.len() * 2);
+    out.extend_from_slice(bytes(range.start, ops_start));
+    encode::add_to_global(&mut out, calls, 1);
+    let mut i = 0;
+    // The entry cost: wasmtime charges every call 1 before its first operator.
+    let mut entry = 1;
+    while i < ops.len() {
+        let start = i;
+        let mut region = entry;
+        entry = 0;
+        loop {
+            let (_, op_cost, ends) = ops[i];
+            region += op_cost;
+            i += 1;
+            if ends || i == ops.len() {
+                break;
+            }
+        }
+        if region > 0 {
+            encode::add_to_global(&mut out, fuel, region);
+        }
+        let end = ops.get(i).map_or(range.end, |op| op.0);
+        out.extend_from_slice(bytes(ops[start].0, end));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[path = "instrument_tests.rs"]
+mod tests;

@@ -1,0 +1,236 @@
+//! `host-check profile`: where one request's fuel goes, per function, exactly.
+//!
+//! For plugin authors looking for the next instruction to cut: fuel is what the budgets and
+//! the benchmark measure, and it is deterministic, so the profile is exact rather than
+//! sampled. It runs an instrumented copy of the module ([`instrument`]: a call counter and a
+//! self-fuel counter per function) through the same flow as `host-check run` (an instance
+//! with `init` called, then `alloc`, write, `execute`, `dealloc`) or, with `--daemon`, as
+//! MIDIMon's daemon does ([`crate::daemon_flow`]: a fresh instance, no `init`, the request
+//! written where `alloc` said), and reads the counters around `execute` only.
+//!
+//! The profile checks itself: the original module runs the same request, and the fuel
+//! wasmtime charged its `execute` must equal the sum of the counted self fuel; [`Profile`]
+//! carries both, and the rendering says loudly when they differ.
+
+mod encode;
+mod instrument;
+mod render;
+
+use serde::Serialize;
+use thiserror::Error;
+
+pub use instrument::instrument;
+pub use render::{json, text};
+
+use crate::budget::Budgets;
+use crate::daemon_flow::{daemon_request, run_event, DaemonContext};
+use crate::names::Names;
+use crate::requests::{request_json, Event};
+use crate::runner::{FuelMode, Limits, Opened, Plugin, PluginInstance};
+use instrument::Counters;
+
+/// How much more fuel the instrumented copy may use than the original: each region of cost
+/// at least 1 gets 4 more operators, each call 8, and every call costs at least 1 in its
+/// caller, so the copy needs at most 9 times the original's fuel.
+const FUEL_HEADROOM: u64 = 10;
+
+/// Which host flow to profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// The template README's host, as `host-check run`: `init` first, then the request cycle.
+    Readme,
+    /// MIDIMon's daemon: a fresh instance per event, no `init`.
+    Daemon,
+}
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestSpec {
+    /// These bytes, verbatim.
+    Body(Vec<u8>),
+    /// The flow's note-on for this action (the plugin's first declared action when `None`).
+    Action(Option<String>),
+}
+
+/// Why there is no profile.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum ProfileError {
+    /// Bad input: not a module, too big to instrument, no `execute` (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The plugin failed to load, initialise or answer (exit code 1).
+    #[error("{0}")]
+    Plugin(String),
+}
+
+/// One function's share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Function index (imports included).
+    pub index: u32,
+    /// Its demangled name, when the module or its twin has one.
+    pub name: Option<String>,
+    /// Times it was called during `execute`.
+    pub calls: u64,
+    /// Fuel of its own instructions (callees excluded), entry cost included.
+    pub self_fuel: u64,
+}
+
+/// A profile of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// The flow that ran.
+    pub flow: Flow,
+    /// The request's size in bytes.
+    pub request_bytes: usize,
+    /// What `execute` returned.
+    pub code: i32,
+    /// Every function that ran, by self fuel (largest first), then index.
+    pub functions: Vec<Row>,
+    /// The sum of the self fuel.
+    pub counted_fuel: u64,
+    /// What wasmtime charged the uninstrumented module's `execute` for the same request.
+    pub measured_fuel: u64,
+    /// Whether the two agree (they must).
+    pub exact: bool,
+    /// Fuel of `alloc` on the uninstrumented module (not in the profile).
+    pub alloc_fuel: u64,
+    /// Daemon flow: the start function's fuel, as MIDIMon's engine counts it (wasmtime 48
+    /// charges 2 more; not in the profile).
+    pub start_fuel: Option<u64>,
+}
+
+/// The bytes `spec` stands for in `flow`.
+fn request_body(spec: &RequestSpec, flow: Flow, opened: &Opened) -> Vec<u8> {
+    match spec {
+        RequestSpec::Body(body) => body.clone(),
+        RequestSpec::Action(action) => {
+            let declared = opened.meta.as_ref().ok().and_then(|m| m.actions.first());
+            let action = action
+                .as_deref()
+                .or(declared.map(String::as_str))
+                .unwrap_or("my_action");
+            match flow {
+                Flow::Readme => request_json(action, Event::NoteOn),
+                Flow::Daemon => daemon_request(action, DaemonContext::ALL[0]),
+            }
+        }
+    }
+}
+
+/// Profiles one request to `execute`; `names` label the functions.
+pub fn profile(
+    wasm: &[u8],
+    names: Option<&Names>,
+    budgets: &Budgets,
+    spec: &RequestSpec,
+    flow: Flow,
+) -> Result<Profile, ProfileError> {
+    let copy = instrument(wasm).map_err(|e| ProfileError::Usage(e.to_string()))?;
+    if !copy
+        .exports
+        .iter()
+        .any(|e| e == core_abi::abi::EXPORT_EXECUTE)
+    {
+        return Err(ProfileError::Usage(format!(
+            "the module exports no `{}`: there is no request to profile",
+            core_abi::abi::EXPORT_EXECUTE
+        )));
+    }
+    let plugin_error = |e: &dyn std::fmt::Display| ProfileError::Plugin(e.to_string());
+    let limits = Limits::from(budgets);
+    let original = Plugin::open(wasm, limits, FuelMode::PerCall).map_err(|e| plugin_error(&e))?;
+    let body = request_body(spec, flow, &original);
+    let len = u32::try_from(body.len())
+        .map_err(|_| ProfileError::Usage("the request is too large".into()))?;
+
+    // The original, exactly as `run` (or the daemon's flow) runs it.
+    let (code, measured_fuel, alloc_fuel, start_fuel) = match flow {
+        Flow::Readme => {
+            let (mut instance, _) = original.ready_instance().map_err(|e| plugin_error(&e))?;
+            let o = instance
+                .request(&body)
+                .map_err(|e| plugin_error(&format!("the original module: {e}")))?;
+            (o.code, o.fuel, o.alloc_fuel, None)
+        }
+        Flow::Daemon => {
+            let o = run_event(&original.plugin, &original.grants, &body)
+                .map_err(|e| plugin_error(&format!("the original module: {e}")))?;
+            (o.code, o.execute_fuel, o.alloc_fuel, Some(o.start_fuel))
+        }
+    };
+
+    // The copy, with the same steps, reading the counters around `execute`.
+    let copy_limits = Limits {
+        max_fuel: limits.max_fuel.saturating_mul(FUEL_HEADROOM),
+        ..limits
+    };
+    let opened = Plugin::open(&copy.wasm, copy_limits, FuelMode::PerCall)
+        .map_err(|e| plugin_error(&format!("the instrumented copy: {e}")))?;
+    let copy_error =
+        |e: &dyn std::fmt::Display| plugin_error(&format!("the instrumented copy: {e}"));
+    let mut instance = match flow {
+        Flow::Readme => opened.ready_instance().map_err(|e| copy_error(&e))?.0,
+        Flow::Daemon => opened
+            .plugin
+            .instantiate_with(&opened.grants, FuelMode::PerInstance)
+            .map_err(|e| copy_error(&e))?,
+    };
+    let (ptr, _) = instance.alloc(len).map_err(|e| copy_error(&e))?;
+    instance.write(ptr, &body).map_err(|e| copy_error(&e))?;
+    let before = counts(&mut instance, &copy.counters)?;
+    let (copy_code, _) = instance.execute(ptr, len).map_err(|e| copy_error(&e))?;
+    let after = counts(&mut instance, &copy.counters)?;
+    if copy_code != code {
+        return Err(copy_error(&format!(
+            "execute returned {copy_code}, the original {code}"
+        )));
+    }
+
+    let mut functions: Vec<Row> = copy
+        .counters
+        .iter()
+        .zip(before.iter().zip(&after))
+        .map(|(c, (b, a))| Row {
+            index: c.function,
+            name: names.and_then(|n| n.functions.get(&c.function).cloned()),
+            calls: a.0.wrapping_sub(b.0),
+            self_fuel: a.1.wrapping_sub(b.1),
+        })
+        .filter(|r| r.calls > 0 || r.self_fuel > 0)
+        .collect();
+    functions.sort_by(|a, b| b.self_fuel.cmp(&a.self_fuel).then(a.index.cmp(&b.index)));
+    let counted_fuel = functions.iter().map(|r| r.self_fuel).sum();
+    Ok(Profile {
+        flow,
+        request_bytes: body.len(),
+        code,
+        functions,
+        counted_fuel,
+        measured_fuel,
+        exact: counted_fuel == measured_fuel,
+        alloc_fuel,
+        start_fuel,
+    })
+}
+
+/// (calls, self fuel) of every counter, as unsigned numbers.
+fn counts(
+    instance: &mut PluginInstance,
+    counters: &[Counters],
+) -> Result<Vec<(u64, u64)>, ProfileError> {
+    let mut read = |name: &str| {
+        instance
+            .global_i64(name)
+            .map(|v| v as u64)
+            .ok_or_else(|| ProfileError::Plugin(format!("the counter {name} cannot be read")))
+    };
+    counters
+        .iter()
+        .map(|c| Ok((read(&c.calls)?, read(&c.fuel)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
