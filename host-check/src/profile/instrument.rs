@@ -22,8 +22,12 @@
 //! Regions costing 0 get no increment; each other one costs 4 more fuel in the copy, which is
 //! why the copy runs with a larger fuel budget and its own fuel is never shown.
 
+use std::collections::BTreeMap;
+
 use thiserror::Error;
-use wasmparser::{BinaryReader, FunctionBody, Operator, Parser, Payload, TypeRef, Validator};
+use wasmparser::{
+    BinaryReader, ExternalKind, FunctionBody, Operator, Parser, Payload, TypeRef, Validator,
+};
 
 use super::encode;
 
@@ -72,6 +76,9 @@ pub struct Instrumented {
     pub counters: Vec<Counters>,
     /// The original module's export names.
     pub exports: Vec<String>,
+    /// The exported functions' names by function index (the first export of each), to label
+    /// a stripped module's functions.
+    pub exported_functions: BTreeMap<u32, String>,
 }
 
 /// What the rewrite needs to know about the module.
@@ -80,6 +87,7 @@ struct Layout<'a> {
     imported_functions: u32,
     globals: u64,
     exports: Vec<String>,
+    exported_functions: BTreeMap<u32, String>,
     bodies: Vec<FunctionBody<'a>>,
 }
 
@@ -186,6 +194,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
         wasm: out,
         counters,
         exports: layout.exports,
+        exported_functions: layout.exported_functions,
     })
 }
 
@@ -227,7 +236,14 @@ fn read_layout(wasm: &[u8]) -> wasmparser::Result<Layout<'_>> {
             Payload::GlobalSection(reader) => layout.globals += u64::from(reader.count()),
             Payload::ExportSection(reader) => {
                 for export in reader {
-                    layout.exports.push(export?.name.to_string());
+                    let export = export?;
+                    if export.kind == ExternalKind::Func {
+                        layout
+                            .exported_functions
+                            .entry(export.index)
+                            .or_insert_with(|| export.name.to_string());
+                    }
+                    layout.exports.push(export.name.to_string());
                 }
             }
             Payload::CodeSectionEntry(body) => layout.bodies.push(body),

@@ -69,7 +69,7 @@ pub enum ProfileError {
 pub struct Row {
     /// Function index (imports included).
     pub index: u32,
-    /// Its demangled name, when the module or its twin has one.
+    /// Its demangled name, when the module or its twin has one, else its export name.
     pub name: Option<String>,
     /// Times it was called during `execute`.
     pub calls: u64,
@@ -194,7 +194,10 @@ pub fn profile(
         .zip(before.iter().zip(&after))
         .map(|(c, (b, a))| Row {
             index: c.function,
-            name: names.and_then(|n| n.functions.get(&c.function).cloned()),
+            name: names
+                .and_then(|n| n.functions.get(&c.function))
+                .or_else(|| copy.exported_functions.get(&c.function))
+                .cloned(),
             calls: a.0.wrapping_sub(b.0),
             self_fuel: a.1.wrapping_sub(b.1),
         })
