@@ -166,16 +166,8 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
             let mut section = Vec::new();
             encode::uleb(&mut section, defined);
             for (i, body) in layout.bodies.iter().enumerate() {
-                let code = instrument_body(wasm, body, global_of(i, false), global_of(i, true))
-                    .map_err(invalid)?;
-                if code.len() > MAX_FUNCTION_SIZE {
-                    return Err(InstrumentError::TooBig(format!(
-                        "function {} would be {} bytes instrumented, over the limit of \
-                         {MAX_FUNCTION_SIZE}",
-                        counters[i].function,
-                        code.len()
-                    )));
-                }
+                let (calls, fuel) = (global_of(i, false), global_of(i, true));
+                let code = instrument_body(wasm, body, counters[i].function, calls, fuel)?;
                 encode::uleb(&mut section, code.len() as u64);
                 section.extend_from_slice(&code);
                 if section.len() > MAX_INSTRUMENTED_SIZE {
@@ -317,47 +309,48 @@ fn ends_region(op: &Operator) -> bool {
 }
 
 /// One function body, instrumented: the locals as they are, the calls counter incremented on
-/// entry, then each region's fuel added before its original bytes.
+/// entry, then each region's fuel added before its original bytes. Streams (no list of
+/// operators), and stops as soon as the body passes wasm's function size limit.
 fn instrument_body(
     wasm: &[u8],
     body: &FunctionBody,
+    index: u32,
     calls: u32,
     fuel: u32,
-) -> wasmparser::Result<Vec<u8>> {
+) -> Result<Vec<u8>, InstrumentError> {
+    let invalid = |e: wasmparser::BinaryReaderError| InstrumentError::Invalid(e.to_string());
     let range = body.range();
-    let mut reader = body.get_operators_reader()?;
-    let ops_start = reader.original_position();
-    // (offset, cost, ends a region) of every operator.
-    let mut ops: Vec<(usize, i64, bool)> = Vec::new();
-    while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
-        ops.push((offset, cost(&op), ends_region(&op)));
-    }
+    let mut reader = body.get_operators_reader().map_err(invalid)?;
     let bytes = |from: usize, to: usize| wasm.get(from..to).unwrap_or_default();
     let mut out = Vec::with_capacity(range.len() * 2);
-    out.extend_from_slice(bytes(range.start, ops_start));
+    let mut region_start = reader.original_position();
+    out.extend_from_slice(bytes(range.start, region_start));
     encode::add_to_global(&mut out, calls, 1);
-    let mut i = 0;
     // The entry cost: wasmtime charges every call 1 before its first operator.
-    let mut entry = 1;
-    while i < ops.len() {
-        let start = i;
-        let mut region = entry;
-        entry = 0;
-        loop {
-            let (_, op_cost, ends) = ops[i];
-            region += op_cost;
-            i += 1;
-            if ends || i == ops.len() {
-                break;
+    let mut region = 1;
+    let mut flush = |out: &mut Vec<u8>, region: i64, to: usize| {
+        if region > 0 {
+            encode::add_to_global(out, fuel, region);
+        }
+        out.extend_from_slice(bytes(region_start, to));
+        region_start = to;
+    };
+    while !reader.eof() {
+        let op = reader.read().map_err(invalid)?;
+        region += cost(&op);
+        if ends_region(&op) {
+            flush(&mut out, region, reader.original_position());
+            region = 0;
+            if out.len() > MAX_FUNCTION_SIZE {
+                return Err(InstrumentError::TooBig(format!(
+                    "function {index} would be over {MAX_FUNCTION_SIZE} bytes instrumented, \
+                     wasm's limit"
+                )));
             }
         }
-        if region > 0 {
-            encode::add_to_global(&mut out, fuel, region);
-        }
-        let end = ops.get(i).map_or(range.end, |op| op.0);
-        out.extend_from_slice(bytes(ops[start].0, end));
     }
+    // A valid body ends with `end`, which ends a region: nothing is left but in a bad one.
+    flush(&mut out, region, range.end);
     Ok(out)
 }
 
