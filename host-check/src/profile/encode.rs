@@ -3,8 +3,14 @@
 //! Instrumenting a module only *adds* bytes (counters, globals, exports) around bytes copied
 //! verbatim, so a full encoder (wasm-encoder, a new dependency) would be overkill: what is
 //! written here is LEB128 numbers (counts, sizes, indices), a signed LEB128 for `i64.const`,
-//! the four counter-increment instructions and the section framing.
+//! the counter-increment instructions and the section framing.
 
+/// `local.get`.
+const LOCAL_GET: u8 = 0x20;
+/// `local.tee`.
+const LOCAL_TEE: u8 = 0x22;
+/// `i64.extend_i32_u`.
+const I64_EXTEND_I32_U: u8 = 0xad;
 /// `global.get`.
 const GLOBAL_GET: u8 = 0x23;
 /// `global.set`.
@@ -67,6 +73,24 @@ pub fn add_to_global(out: &mut Vec<u8>, global: u32, by: i64) {
     uleb(out, u64::from(global));
     out.push(I64_CONST);
     sleb(out, by);
+    out.push(I64_ADD);
+    out.push(GLOBAL_SET);
+    uleb(out, u64::from(global));
+}
+
+/// Appends `local.tee l; local.get l; [i64.extend_i32_u]; global.get g; i64.add;
+/// global.set g`: adds the length on top of the stack (an `i32`, or an `i64` when `wide`) to
+/// global `g`, leaving the stack as it was; `l` is a local of the length's type.
+pub fn add_length_to_global(out: &mut Vec<u8>, local: u32, wide: bool, global: u32) {
+    out.push(LOCAL_TEE);
+    uleb(out, u64::from(local));
+    out.push(LOCAL_GET);
+    uleb(out, u64::from(local));
+    if !wide {
+        out.push(I64_EXTEND_I32_U);
+    }
+    out.push(GLOBAL_GET);
+    uleb(out, u64::from(global));
     out.push(I64_ADD);
     out.push(GLOBAL_SET);
     uleb(out, u64::from(global));

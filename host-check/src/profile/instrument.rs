@@ -14,8 +14,12 @@
 //! `fuel_before_op`): `nop`, `drop`, `block`, `loop`, `unreachable`, `return`, `else` and
 //! `end` cost 0, every other operator 1, and every function costs 1 more on entry
 //! (`fuel_consumed: 1` when its translation starts, "even empty functions should consume at
-//! least some fuel"). Operators in unreachable code cost nothing, and are never run here
-//! either. A region ends after every operator that can transfer control (`block`, `loop`,
+//! least some fuel"). Bulk operators also cost their length (`VariableOperatorCost`, charged
+//! by `pre_translate_bulk_op`): 1 per byte of `memory.copy`, `memory.fill` and `memory.init`,
+//! 1 per element of `table.copy`, `table.fill`, `table.init` and `table.grow` (0 per page of
+//! `memory.grow`); the copy charges the same, from the length operand it reads with two added
+//! locals (appended, so no local index moves). Operators in unreachable code cost nothing, and
+//! are never run here either. A region ends after every operator that can transfer control (`block`, `loop`,
 //! `if`, `else`, `end`, the branches, `return`, `unreachable`, tail calls), so every branch
 //! target starts a region and a region runs entirely or not at all, unless a trap ends the
 //! call (then the profile is not reported). Calls stay inside regions: a call returns or traps.
@@ -26,7 +30,8 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 use wasmparser::{
-    BinaryReader, ExternalKind, FunctionBody, Operator, Parser, Payload, TypeRef, Validator,
+    BinaryReader, CompositeInnerType, ExternalKind, FunctionBody, Operator, Parser, Payload,
+    TypeRef, Validator,
 };
 
 use super::encode;
@@ -40,6 +45,8 @@ pub const MAX_INSTRUMENTED_SIZE: usize = 64 << 20;
 const MAX_GLOBALS: u64 = 1_000_000;
 /// Largest function body (wasmparser's and wasmtime's limit).
 const MAX_FUNCTION_SIZE: usize = 7_654_321;
+/// Most locals a function may declare (wasmparser's and wasmtime's limit).
+const MAX_LOCALS: u64 = 50_000;
 
 const GLOBAL_SECTION: u8 = 6;
 const EXPORT_SECTION: u8 = 7;
@@ -89,6 +96,14 @@ struct Layout<'a> {
     exports: Vec<String>,
     exported_functions: BTreeMap<u32, String>,
     bodies: Vec<FunctionBody<'a>>,
+    /// Parameter count of each type (0 for non-function types).
+    type_params: Vec<u32>,
+    /// Type index of each defined function.
+    function_types: Vec<u32>,
+    /// Whether each memory (imports first) is 64-bit.
+    memories64: Vec<bool>,
+    /// Whether each table (imports first) is 64-bit.
+    tables64: Vec<bool>,
 }
 
 /// Instruments `wasm` (validated first, with host-check's wasm features).
@@ -166,8 +181,18 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
             let mut section = Vec::new();
             encode::uleb(&mut section, defined);
             for (i, body) in layout.bodies.iter().enumerate() {
-                let (calls, fuel) = (global_of(i, false), global_of(i, true));
-                let code = instrument_body(wasm, body, counters[i].function, calls, fuel)?;
+                let target = Target {
+                    index: counters[i].function,
+                    calls: global_of(i, false),
+                    fuel: global_of(i, true),
+                    params: layout
+                        .function_types
+                        .get(i)
+                        .and_then(|&t| layout.type_params.get(t as usize))
+                        .copied()
+                        .unwrap_or(0),
+                };
+                let code = instrument_body(wasm, body, &target, &layout)?;
                 encode::uleb(&mut section, code.len() as u64);
                 section.extend_from_slice(&code);
                 if section.len() > MAX_INSTRUMENTED_SIZE {
@@ -226,6 +251,31 @@ fn read_layout(wasm: &[u8]) -> wasmparser::Result<Layout<'_>> {
                 }
             }
             Payload::GlobalSection(reader) => layout.globals += u64::from(reader.count()),
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for ty in group?.into_types() {
+                        layout.type_params.push(match &ty.composite_type.inner {
+                            CompositeInnerType::Func(f) => f.params().len() as u32,
+                            _ => 0,
+                        });
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    layout.function_types.push(ty?);
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    layout.memories64.push(memory?.memory64);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    layout.tables64.push(table?.ty.table64);
+                }
+            }
             Payload::ExportSection(reader) => {
                 for export in reader {
                     let export = export?;
@@ -308,24 +358,93 @@ fn ends_region(op: &Operator) -> bool {
     )
 }
 
-/// One function body, instrumented: the locals as they are, the calls counter incremented on
-/// entry, then each region's fuel added before its original bytes. Streams (no list of
-/// operators), and stops as soon as the body passes wasm's function size limit.
-fn instrument_body(
-    wasm: &[u8],
-    body: &FunctionBody,
+/// The length operand's type of a bulk operator that wasmtime charges per unit (see the
+/// module documentation), `None` for every other operator. A copy between a 32-bit and a
+/// 64-bit memory or table takes a 32-bit length.
+fn variable_cost(op: &Operator, layout: &Layout) -> Option<Width> {
+    let memory = |i: u32| layout.memories64.get(i as usize).copied().unwrap_or(false);
+    let table = |i: u32| layout.tables64.get(i as usize).copied().unwrap_or(false);
+    let wide = |is64: bool| if is64 { Width::W64 } else { Width::W32 };
+    match *op {
+        Operator::MemoryCopy { dst_mem, src_mem } => Some(wide(memory(dst_mem) && memory(src_mem))),
+        Operator::MemoryFill { mem } => Some(wide(memory(mem))),
+        Operator::MemoryInit { .. } | Operator::TableInit { .. } => Some(Width::W32),
+        Operator::TableCopy {
+            dst_table,
+            src_table,
+        } => Some(wide(table(dst_table) && table(src_table))),
+        Operator::TableFill { table: t } | Operator::TableGrow { table: t } => Some(wide(table(t))),
+        _ => None,
+    }
+}
+
+/// The type of a bulk operator's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    W32,
+    W64,
+}
+
+/// Where one function's counters are, and its parameter count (its added locals follow its
+/// own).
+struct Target {
     index: u32,
     calls: u32,
     fuel: u32,
+    params: u32,
+}
+
+/// One function body, instrumented: the locals as they are (plus an `i32` and an `i64` when
+/// it has bulk operators), the calls counter incremented on entry, then each region's fuel
+/// added before its original bytes, and each bulk operator's length before it. Streams (no
+/// list of operators), and stops as soon as the body passes wasm's function size limit.
+fn instrument_body(
+    wasm: &[u8],
+    body: &FunctionBody,
+    target: &Target,
+    layout: &Layout,
 ) -> Result<Vec<u8>, InstrumentError> {
     let invalid = |e: wasmparser::BinaryReaderError| InstrumentError::Invalid(e.to_string());
     let range = body.range();
-    let mut reader = body.get_operators_reader().map_err(invalid)?;
     let bytes = |from: usize, to: usize| wasm.get(from..to).unwrap_or_default();
     let mut out = Vec::with_capacity(range.len() * 2);
+
+    // The locals: copied, or with two more declared when a bulk operator needs them.
+    let mut scan = body.get_operators_reader().map_err(invalid)?;
+    let mut bulk = false;
+    while !scan.eof() {
+        bulk |= variable_cost(&scan.read().map_err(invalid)?, layout).is_some();
+    }
+    let mut reader = body.get_operators_reader().map_err(invalid)?;
     let mut region_start = reader.original_position();
-    out.extend_from_slice(bytes(range.start, region_start));
-    encode::add_to_global(&mut out, calls, 1);
+    let (mut local32, mut local64) = (0, 0);
+    if bulk {
+        let locals = body.get_locals_reader().map_err(invalid)?;
+        let groups = locals.get_count();
+        let mut declared = 0u64;
+        for group in locals {
+            declared += u64::from(group.map_err(invalid)?.0);
+        }
+        if declared + 2 > MAX_LOCALS {
+            return Err(InstrumentError::TooBig(format!(
+                "function {} declares {declared} locals, and its copy needs 2 more than wasm's \
+                 limit of {MAX_LOCALS} allows",
+                target.index
+            )));
+        }
+        let mut header = BinaryReader::new(bytes(range.start, region_start), range.start);
+        header.read_var_u32().map_err(invalid)?;
+        encode::uleb(&mut out, u64::from(groups) + 2);
+        out.extend_from_slice(bytes(header.original_position(), region_start));
+        out.extend_from_slice(&[0x01, 0x7f, 0x01, 0x7e]);
+        local32 = u32::try_from(u64::from(target.params) + declared).unwrap_or(u32::MAX);
+        local64 = local32.saturating_add(1);
+    } else {
+        out.extend_from_slice(bytes(range.start, region_start));
+    }
+
+    encode::add_to_global(&mut out, target.calls, 1);
+    let fuel = target.fuel;
     // The entry cost: wasmtime charges every call 1 before its first operator.
     let mut region = 1;
     let mut flush = |out: &mut Vec<u8>, region: i64, to: usize| {
@@ -336,15 +455,25 @@ fn instrument_body(
         region_start = to;
     };
     while !reader.eof() {
-        let op = reader.read().map_err(invalid)?;
+        let (op, offset) = reader.read_with_offset().map_err(invalid)?;
+        if let Some(width) = variable_cost(&op, layout) {
+            // Close the region before the operator, then charge its length.
+            flush(&mut out, region, offset);
+            region = 0;
+            match width {
+                Width::W32 => encode::add_length_to_global(&mut out, local32, false, fuel),
+                Width::W64 => encode::add_length_to_global(&mut out, local64, true, fuel),
+            }
+        }
         region += cost(&op);
         if ends_region(&op) {
             flush(&mut out, region, reader.original_position());
             region = 0;
             if out.len() > MAX_FUNCTION_SIZE {
                 return Err(InstrumentError::TooBig(format!(
-                    "function {index} would be over {MAX_FUNCTION_SIZE} bytes instrumented, \
-                     wasm's limit"
+                    "function {} would be over {MAX_FUNCTION_SIZE} bytes instrumented, wasm's \
+                     limit",
+                    target.index
                 )));
             }
         }

@@ -306,6 +306,39 @@ fn custom_sections_and_other_sections_are_copied_byte_for_byte() {
 }
 
 #[test]
+fn bulk_operators_cost_their_length() {
+    // Params and locals of their own, so that the copy's added locals must come after them.
+    let wat = r#"(module
+      (memory 1)
+      (memory $wide i64 1)
+      (table $t 4 funcref)
+      (table $u 4 funcref)
+      (elem $e func $f $f $f)
+      (data $d "0123456789")
+      (func $f)
+      (func (export "run") (param $n i32) (result i32) (local $a i64) (local $b i32)
+        (local.set $b (i32.add (local.get $n) (i32.const 1)))
+        (memory.fill (i32.const 0) (i32.const 7) (local.get $n))
+        (memory.copy (i32.const 100) (i32.const 0) (local.get $n))
+        (memory.copy (i32.const 200) (i32.const 0) (i32.const 5))
+        (memory.init $d (i32.const 300) (i32.const 0) (i32.rem_u (local.get $n) (i32.const 10)))
+        (memory.fill $wide (i64.const 0) (i32.const 1) (i64.extend_i32_u (local.get $n)))
+        (drop (table.grow $t (ref.null func) (i32.rem_u (local.get $n) (i32.const 50))))
+        (table.fill $t (i32.const 0) (ref.null func) (i32.const 2))
+        (table.init $u $e (i32.const 0) (i32.const 0) (i32.rem_u (local.get $n) (i32.const 4)))
+        (table.copy $t $u (i32.const 0) (i32.const 0) (i32.rem_u (local.get $n) (i32.const 4)))
+        (local.set $a (i64.const 40))
+        (i32.add (i32.load8_u (i32.const 105)) (i32.add (local.get $b) (i32.wrap_i64 (local.get $a))))))"#;
+    let runs = exact(wat, "run", &[0, 1, 3, 1000]);
+    // 7 + (n + 1) + 40.
+    assert_eq!(runs[3].result, 7 + 1001 + 40);
+    // Four bulk operators of length n, and a constant 5 + 2: 1000 more units than n = 0 in
+    // each of the three n-long ones, plus the memory.init, table.grow ... shares.
+    let n_units = |n: u64| 3 * n + (n % 10) + (n % 50) + 2 * (n % 4) + 5 + 2;
+    assert_eq!(runs[3].fuel - runs[0].fuel, n_units(1000) - n_units(0));
+}
+
+#[test]
 fn bad_input_is_an_error_not_a_panic() {
     assert!(matches!(
         instrument(b"not wasm"),
