@@ -1,7 +1,8 @@
 //! `host-check profile` on the built template: exit 0, `execute` in the table, and the
 //! profile's total equal to the fuel wasmtime charges the uninstrumented module, in the
 //! README's flow (the same figure `host-check run` prints) and in MIDIMon's daemon flow, for
-//! the README's note-on and MIDIMon's request; bad input is a usage error, never a panic.
+//! the README's note-on and MIDIMon's request (and on the std reference); bad input is a usage
+//! error, never a panic.
 
 mod common;
 
@@ -90,6 +91,25 @@ fn the_templates_note_on_is_profiled_exactly_in_both_flows() {
         assert_eq!(named[0]["calls"], 1);
         assert!(functions.len() > 1, "execute calls other functions");
     }
+}
+
+#[test]
+fn the_std_reference_is_profiled_exactly_too() {
+    // WASI imports, `call_indirect` through core::fmt, and `memory.copy`/`memory.fill`, which
+    // wasmtime charges per byte.
+    let plugin = common::build_plugin("std-reference", "wasm32-wasip1", "std_reference.wasm")
+        .display()
+        .to_string();
+    let readme = profile_json(&[&plugin]);
+    assert_eq!(readme["measured_fuel"].as_u64(), Some(run_fuel(&plugin)));
+    profile_json(&[&plugin, "--daemon"]);
+    let request = TempFile::new("empty.json", b"{}");
+    let path = request.path().display().to_string();
+    let out = host_check(["profile", &plugin, "--json", "--request", &path]);
+    out.assert_code(0);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["exact"], true, "{}", out.stdout);
+    assert_ne!(json["code"], 0, "{{}} is not a request");
 }
 
 #[test]

@@ -29,10 +29,11 @@ use crate::requests::{request_json, Event};
 use crate::runner::{FuelMode, Limits, Opened, Plugin, PluginInstance};
 use instrument::Counters;
 
-/// How much more fuel the instrumented copy may use than the original: each region of cost
-/// at least 1 gets 4 more operators, each call 8, and every call costs at least 1 in its
-/// caller, so the copy needs at most 9 times the original's fuel.
-const FUEL_HEADROOM: u64 = 10;
+/// How much more fuel the instrumented copy may use than the original: a region costing at
+/// least 1 gets 4 more operators, a call 8 more (its entry cost and its `call` are 2), a bulk
+/// operator (at least 1) 6 more and a region of its own, so the copy needs at most about 12
+/// times the original's fuel.
+const FUEL_HEADROOM: u64 = 16;
 
 /// Which host flow to profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
