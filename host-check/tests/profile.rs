@@ -144,6 +144,78 @@ fn names_come_from_the_module_itself() {
     assert!(out.stdout.contains("(equal)"), "{}", out.stdout);
 }
 
+/// `wasm` without its `name` section: the stripped build of a named twin.
+fn strip_names(wasm: &[u8]) -> Vec<u8> {
+    let mut out = wasm[..8].to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        at += 1;
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let byte = wasm[at];
+            at += 1;
+            len |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte < 0x80 {
+                break;
+            }
+        }
+        let contents = &wasm[at..at + len];
+        at += len;
+        let is_name = wasm[start] == 0 && contents.get(..5) == Some(b"\x04name");
+        if !is_name {
+            out.extend_from_slice(&wasm[start..at]);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_named_twin_names_a_stripped_build() {
+    let fixture = Fixture {
+        execute: "(call $helper) (i32.const 0)".to_string(),
+        extra: "(func $helper)".to_string(),
+        ..Fixture::default()
+    };
+    let named = fixture.wasm();
+    let stripped = strip_names(&named);
+    assert!(
+        stripped.len() < named.len(),
+        "the fixture has a name section"
+    );
+    let (named, stripped) = (
+        TempFile::new("named.wasm", &named),
+        TempFile::new("stripped.wasm", &stripped),
+    );
+    let stripped_path = stripped.path().display().to_string();
+    let bare = host_check(["profile", &stripped_path]);
+    bare.assert_code(0);
+    assert!(!bare.stdout.contains("helper"), "{}", bare.stdout);
+    let out = host_check([
+        "profile",
+        &stripped_path,
+        "--names",
+        &named.path().display().to_string(),
+    ]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("  helper\n"), "{}", out.stdout);
+    // A twin of other code is refused.
+    let other = TempFile::new("other.wasm", &Fixture::default().wasm());
+    let refused = host_check([
+        "profile",
+        &stripped_path,
+        "--names",
+        &other.path().display().to_string(),
+    ]);
+    refused.assert_code(2);
+    assert!(
+        refused.stderr.contains("not the same build"),
+        "{}",
+        refused.stderr
+    );
+}
+
 /// One function `execute` whose body is `count` times `i32.const 0; br_if 0`.
 fn branchy(count: usize) -> Vec<u8> {
     fn uleb(out: &mut Vec<u8>, mut v: usize) {
