@@ -9,32 +9,24 @@
 //! every original operator are copied verbatim, with a counter increment inserted at the start
 //! of each straight-line region.
 //!
-//! The cost model is wasmtime 48's own (`wasmtime-environ` `tunables.rs`,
-//! `default_operator_cost`, applied by `wasmtime-cranelift` `func_environ.rs`
-//! `fuel_before_op`): `nop`, `drop`, `block`, `loop`, `unreachable`, `return`, `else` and
-//! `end` cost 0, every other operator 1, and every function costs 1 more on entry
-//! (`fuel_consumed: 1` when its translation starts, "even empty functions should consume at
-//! least some fuel"). Bulk operators also cost their length (`VariableOperatorCost`, charged
-//! by `pre_translate_bulk_op`): 1 per byte of `memory.copy`, `memory.fill` and `memory.init`,
-//! 1 per element of `table.copy`, `table.fill`, `table.init` and `table.grow` (0 per page of
-//! `memory.grow`); the copy charges the same, from the length operand it reads with two added
-//! locals (appended, so no local index moves). Operators in unreachable code cost nothing, and
-//! are never run here either. A region ends after every operator that can transfer control (`block`, `loop`,
-//! `if`, `else`, `end`, the branches, `return`, `unreachable`, tail calls), so every branch
-//! target starts a region and a region runs entirely or not at all, unless a trap ends the
-//! call (then the profile is not reported). Calls stay inside regions: a call returns or traps.
-//! Regions costing 0 get no increment; each other one costs 4 more fuel in the copy, which is
-//! why the copy runs with a larger fuel budget and its own fuel is never shown.
+//! The cost model is [`super::cost`]'s (wasmtime 48's own). A region ends after every
+//! operator that can transfer control (`block`, `loop`, `if`, `else`, `end`, the branches,
+//! `return`, `unreachable`, tail calls), so every branch target starts a region and a region
+//! runs entirely or not at all, unless a trap ends the call (then the profile is not
+//! reported). Calls stay inside regions: a call returns or traps. A bulk operator, which costs
+//! its length too, gets that length added just before it, read with two locals appended to
+//! its function's (so no local index moves). Regions costing 0 get no increment; each other
+//! one costs 4 more fuel in the copy, which is why the copy runs with a larger fuel budget and
+//! its own fuel is never shown.
 
 use std::collections::BTreeMap;
 
 use thiserror::Error;
-use wasmparser::{
-    BinaryReader, CompositeInnerType, ExternalKind, FunctionBody, Operator, Parser, Payload,
-    TypeRef, Validator,
-};
+use wasmparser::{BinaryReader, FunctionBody, Validator};
 
+use super::cost::{cost, ends_region, variable_cost, Width};
 use super::encode;
+use super::layout::{rank, read_layout, sections, split_count, Layout};
 
 /// Largest instrumented copy, in bytes: the rewrite at most about doubles a real module, and
 /// the cap keeps a hostile one (a function of nothing but branches grows about 20 times)
@@ -86,24 +78,6 @@ pub struct Instrumented {
     /// The exported functions' names by function index (the first export of each), to label
     /// a stripped module's functions.
     pub exported_functions: BTreeMap<u32, String>,
-}
-
-/// What the rewrite needs to know about the module.
-#[derive(Default)]
-struct Layout<'a> {
-    imported_functions: u32,
-    globals: u64,
-    exports: Vec<String>,
-    exported_functions: BTreeMap<u32, String>,
-    bodies: Vec<FunctionBody<'a>>,
-    /// Parameter count of each type (0 for non-function types).
-    type_params: Vec<u32>,
-    /// Type index of each defined function.
-    function_types: Vec<u32>,
-    /// Whether each memory (imports first) is 64-bit.
-    memories64: Vec<bool>,
-    /// Whether each table (imports first) is 64-bit.
-    tables64: Vec<bool>,
 }
 
 /// Instruments `wasm` (validated first, with host-check's wasm features).
@@ -220,169 +194,6 @@ fn too_big() -> InstrumentError {
         "the instrumented copy would pass {} MiB",
         MAX_INSTRUMENTED_SIZE >> 20
     ))
-}
-
-/// The section order of the spec (`tag` between `memory` and `global`, `data count` before
-/// `code`); custom sections (id 0) are copied where they are and never ranked.
-fn rank(id: u8) -> u8 {
-    match id {
-        1..=5 => id,
-        13 => 6,
-        6..=9 => id + 1,
-        12 => 11,
-        10 => 12,
-        11 => 13,
-        _ => u8::MAX,
-    }
-}
-
-/// Imported function and global counts, defined global count, export names and bodies.
-fn read_layout(wasm: &[u8]) -> wasmparser::Result<Layout<'_>> {
-    let mut layout = Layout::default();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload? {
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    match import?.ty {
-                        TypeRef::Func(_) | TypeRef::FuncExact(_) => layout.imported_functions += 1,
-                        TypeRef::Global(_) => layout.globals += 1,
-                        _ => {}
-                    }
-                }
-            }
-            Payload::GlobalSection(reader) => layout.globals += u64::from(reader.count()),
-            Payload::TypeSection(reader) => {
-                for group in reader {
-                    for ty in group?.into_types() {
-                        layout.type_params.push(match &ty.composite_type.inner {
-                            CompositeInnerType::Func(f) => f.params().len() as u32,
-                            _ => 0,
-                        });
-                    }
-                }
-            }
-            Payload::FunctionSection(reader) => {
-                for ty in reader {
-                    layout.function_types.push(ty?);
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for memory in reader {
-                    layout.memories64.push(memory?.memory64);
-                }
-            }
-            Payload::TableSection(reader) => {
-                for table in reader {
-                    layout.tables64.push(table?.ty.table64);
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for export in reader {
-                    let export = export?;
-                    if export.kind == ExternalKind::Func {
-                        layout
-                            .exported_functions
-                            .entry(export.index)
-                            .or_insert_with(|| export.name.to_string());
-                    }
-                    layout.exports.push(export.name.to_string());
-                }
-            }
-            Payload::CodeSectionEntry(body) => layout.bodies.push(body),
-            _ => {}
-        }
-    }
-    Ok(layout)
-}
-
-/// Every section as `(id, contents)`, read from the framing itself so that the copy is byte
-/// for byte.
-fn sections(wasm: &[u8]) -> wasmparser::Result<Vec<(u8, &[u8])>> {
-    let mut reader = BinaryReader::new(wasm.get(8..).unwrap_or_default(), 8);
-    let mut out = Vec::new();
-    while !reader.eof() {
-        let id = reader.read_u8()?;
-        let len = reader.read_var_u32()? as usize;
-        out.push((id, reader.read_bytes(len)?));
-    }
-    Ok(out)
-}
-
-/// A vector section's count and the bytes of its entries.
-fn split_count(contents: &[u8]) -> wasmparser::Result<(u32, &[u8])> {
-    let mut reader = BinaryReader::new(contents, 0);
-    let count = reader.read_var_u32()?;
-    Ok((
-        count,
-        contents
-            .get(reader.current_position()..)
-            .unwrap_or_default(),
-    ))
-}
-
-/// The fuel wasmtime 48 charges for `op` (see the module documentation).
-pub fn cost(op: &Operator) -> i64 {
-    match op {
-        Operator::Nop
-        | Operator::Drop
-        | Operator::Block { .. }
-        | Operator::Loop { .. }
-        | Operator::Unreachable
-        | Operator::Return
-        | Operator::Else
-        | Operator::End => 0,
-        _ => 1,
-    }
-}
-
-/// Whether a region must end after `op`: it enters or leaves a block, branches or leaves the
-/// function.
-fn ends_region(op: &Operator) -> bool {
-    matches!(
-        op,
-        Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Else
-            | Operator::End
-            | Operator::Br { .. }
-            | Operator::BrIf { .. }
-            | Operator::BrTable { .. }
-            | Operator::BrOnNull { .. }
-            | Operator::BrOnNonNull { .. }
-            | Operator::Return
-            | Operator::Unreachable
-            | Operator::ReturnCall { .. }
-            | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. }
-    )
-}
-
-/// The length operand's type of a bulk operator that wasmtime charges per unit (see the
-/// module documentation), `None` for every other operator. A copy between a 32-bit and a
-/// 64-bit memory or table takes a 32-bit length.
-fn variable_cost(op: &Operator, layout: &Layout) -> Option<Width> {
-    let memory = |i: u32| layout.memories64.get(i as usize).copied().unwrap_or(false);
-    let table = |i: u32| layout.tables64.get(i as usize).copied().unwrap_or(false);
-    let wide = |is64: bool| if is64 { Width::W64 } else { Width::W32 };
-    match *op {
-        Operator::MemoryCopy { dst_mem, src_mem } => Some(wide(memory(dst_mem) && memory(src_mem))),
-        Operator::MemoryFill { mem } => Some(wide(memory(mem))),
-        Operator::MemoryInit { .. } | Operator::TableInit { .. } => Some(Width::W32),
-        Operator::TableCopy {
-            dst_table,
-            src_table,
-        } => Some(wide(table(dst_table) && table(src_table))),
-        Operator::TableFill { table: t } | Operator::TableGrow { table: t } => Some(wide(table(t))),
-        _ => None,
-    }
-}
-
-/// The type of a bulk operator's length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Width {
-    W32,
-    W64,
 }
 
 /// Where one function's counters are, and its parameter count (its added locals follow its

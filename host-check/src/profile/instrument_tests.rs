@@ -352,20 +352,3 @@ fn bad_input_is_an_error_not_a_panic() {
         Err(InstrumentError::Invalid(_))
     ));
 }
-
-#[test]
-fn costs_follow_wasmtimes_default_table() {
-    for (op, expected) in [
-        (Operator::Nop, 0),
-        (Operator::Drop, 0),
-        (Operator::Unreachable, 0),
-        (Operator::Return, 0),
-        (Operator::Else, 0),
-        (Operator::End, 0),
-        (Operator::I32Add, 1),
-        (Operator::Call { function_index: 0 }, 1),
-        (Operator::Br { relative_depth: 0 }, 1),
-    ] {
-        assert_eq!(cost(&op), expected, "{op:?}");
-    }
-}

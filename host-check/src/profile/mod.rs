@@ -12,8 +12,10 @@
 //! wasmtime charged its `execute` must equal the sum of the counted self fuel; [`Profile`]
 //! carries both, and the rendering says loudly when they differ.
 
+mod cost;
 mod encode;
 mod instrument;
+mod layout;
 mod render;
 
 use serde::Serialize;
@@ -139,55 +141,11 @@ pub fn profile(
             core_abi::abi::EXPORT_EXECUTE
         )));
     }
-    let plugin_error = |e: &dyn std::fmt::Display| ProfileError::Plugin(e.to_string());
     let limits = Limits::from(budgets);
-    let original = Plugin::open(wasm, limits, FuelMode::PerCall).map_err(|e| plugin_error(&e))?;
+    let original = Plugin::open(wasm, limits, FuelMode::PerCall).map_err(plugin_error)?;
     let body = request_body(spec, flow, &original);
-    let len = u32::try_from(body.len())
-        .map_err(|_| ProfileError::Usage("the request is too large".into()))?;
-
-    // The original, exactly as `run` (or the daemon's flow) runs it.
-    let (code, measured_fuel, alloc_fuel, start_fuel) = match flow {
-        Flow::Readme => {
-            let (mut instance, _) = original.ready_instance().map_err(|e| plugin_error(&e))?;
-            let o = instance
-                .request(&body)
-                .map_err(|e| plugin_error(&format!("the original module: {e}")))?;
-            (o.code, o.fuel, o.alloc_fuel, None)
-        }
-        Flow::Daemon => {
-            let o = run_event(&original.plugin, &original.grants, &body)
-                .map_err(|e| plugin_error(&format!("the original module: {e}")))?;
-            (o.code, o.execute_fuel, o.alloc_fuel, Some(o.start_fuel))
-        }
-    };
-
-    // The copy, with the same steps, reading the counters around `execute`.
-    let copy_limits = Limits {
-        max_fuel: limits.max_fuel.saturating_mul(FUEL_HEADROOM),
-        ..limits
-    };
-    let opened = Plugin::open(&copy.wasm, copy_limits, FuelMode::PerCall)
-        .map_err(|e| plugin_error(&format!("the instrumented copy: {e}")))?;
-    let copy_error =
-        |e: &dyn std::fmt::Display| plugin_error(&format!("the instrumented copy: {e}"));
-    let mut instance = match flow {
-        Flow::Readme => opened.ready_instance().map_err(|e| copy_error(&e))?.0,
-        Flow::Daemon => opened
-            .plugin
-            .instantiate_with(&opened.grants, FuelMode::PerInstance)
-            .map_err(|e| copy_error(&e))?,
-    };
-    let (ptr, _) = instance.alloc(len).map_err(|e| copy_error(&e))?;
-    instance.write(ptr, &body).map_err(|e| copy_error(&e))?;
-    let before = counts(&mut instance, &copy.counters)?;
-    let (copy_code, _) = instance.execute(ptr, len).map_err(|e| copy_error(&e))?;
-    let after = counts(&mut instance, &copy.counters)?;
-    if copy_code != code {
-        return Err(copy_error(&format!(
-            "execute returned {copy_code}, the original {code}"
-        )));
-    }
+    let measured = run_original(&original, flow, &body)?;
+    let (before, after) = run_copy(&copy.wasm, &copy.counters, limits, flow, &body, measured.0)?;
 
     let mut functions: Vec<Row> = copy
         .counters
@@ -206,6 +164,7 @@ pub fn profile(
         .collect();
     functions.sort_by(|a, b| b.self_fuel.cmp(&a.self_fuel).then(a.index.cmp(&b.index)));
     let counted_fuel = functions.iter().map(|r| r.self_fuel).sum();
+    let (code, measured_fuel, alloc_fuel, start_fuel) = measured;
     Ok(Profile {
         flow,
         request_bytes: body.len(),
@@ -219,11 +178,86 @@ pub fn profile(
     })
 }
 
-/// (calls, self fuel) of every counter, as unsigned numbers.
-fn counts(
-    instance: &mut PluginInstance,
+fn plugin_error(e: impl std::fmt::Display) -> ProfileError {
+    ProfileError::Plugin(e.to_string())
+}
+
+/// The uninstrumented module, exactly as `run` (or the daemon's flow) runs it: `execute`'s
+/// code and fuel, `alloc`'s fuel and, for the daemon, the start function's.
+fn run_original(
+    original: &Opened,
+    flow: Flow,
+    body: &[u8],
+) -> Result<(i32, u64, u64, Option<u64>), ProfileError> {
+    let failed = |e| plugin_error(format!("the original module: {e}"));
+    match flow {
+        Flow::Readme => {
+            let (mut instance, _) = original.ready_instance().map_err(plugin_error)?;
+            let o = instance.request(body).map_err(|e| failed(e.to_string()))?;
+            Ok((o.code, o.fuel, o.alloc_fuel, None))
+        }
+        Flow::Daemon => {
+            let o = run_event(&original.plugin, &original.grants, body)
+                .map_err(|e| failed(e.to_string()))?;
+            Ok((o.code, o.execute_fuel, o.alloc_fuel, Some(o.start_fuel)))
+        }
+    }
+}
+
+/// The instrumented copy through the same steps, with more fuel (see [`FUEL_HEADROOM`]): the
+/// counters just before and just after `execute`, which must return `code` as the original
+/// did.
+fn run_copy(
+    wasm: &[u8],
     counters: &[Counters],
-) -> Result<Vec<(u64, u64)>, ProfileError> {
+    limits: Limits,
+    flow: Flow,
+    body: &[u8],
+    code: i32,
+) -> Result<(Counts, Counts), ProfileError> {
+    let failed = |e: String| plugin_error(format!("the instrumented copy: {e}"));
+    let limits = Limits {
+        max_fuel: limits.max_fuel.saturating_mul(FUEL_HEADROOM),
+        ..limits
+    };
+    let opened =
+        Plugin::open(wasm, limits, FuelMode::PerCall).map_err(|e| failed(e.to_string()))?;
+    let mut instance = match flow {
+        Flow::Readme => {
+            opened
+                .ready_instance()
+                .map_err(|e| failed(e.to_string()))?
+                .0
+        }
+        Flow::Daemon => opened
+            .plugin
+            .instantiate_with(&opened.grants, FuelMode::PerInstance)
+            .map_err(|e| failed(e.to_string()))?,
+    };
+    let len = u32::try_from(body.len())
+        .map_err(|_| ProfileError::Usage("the request is too large".into()))?;
+    let (ptr, _) = instance.alloc(len).map_err(|e| failed(e.to_string()))?;
+    instance
+        .write(ptr, body)
+        .map_err(|e| failed(e.to_string()))?;
+    let before = counts(&mut instance, counters)?;
+    let (copy_code, _) = instance
+        .execute(ptr, len)
+        .map_err(|e| failed(e.to_string()))?;
+    let after = counts(&mut instance, counters)?;
+    if copy_code != code {
+        return Err(failed(format!(
+            "execute returned {copy_code}, the original {code}"
+        )));
+    }
+    Ok((before, after))
+}
+
+/// (calls, self fuel) of every function, in counter order.
+type Counts = Vec<(u64, u64)>;
+
+/// (calls, self fuel) of every counter, as unsigned numbers.
+fn counts(instance: &mut PluginInstance, counters: &[Counters]) -> Result<Counts, ProfileError> {
     let mut read = |name: &str| {
         instance
             .global_i64(name)
