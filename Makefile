@@ -63,7 +63,7 @@ RUSTC_PIN_CHECK ?= 1
 override TEMPLATE_NAMED := $(OUT)/template_nostd.named.wasm
 
 .PHONY: all install-deps build build-release build-named optimize test inspect check bench install \
-        fuzz fmt-check clippy cross-builds budgets clean toolchain-check help diff
+        fuzz fmt-check clippy cross-builds budgets clean toolchain-check help diff profile
 
 all: build
 
@@ -166,6 +166,12 @@ test: toolchain-check install-deps fmt-check clippy cross-builds build-release
 ## NAMES=target/plugins/template_nostd.named.wasm).
 inspect: $(SUBJECT_DEPS)
 	$(HOST_CHECK) inspect $(SUBJECT) $(if $(strip $(NAMES)),--names $(NAMES))
+
+## profile: calls and exact self fuel per function of one request to the template (or PLUGIN);
+## REQUEST=req.json sends that file, DAEMON=1 runs MIDIMon's flow, NAMES=named.wasm names them.
+profile: $(SUBJECT_DEPS)
+	$(HOST_CHECK) profile $(SUBJECT) $(if $(strip $(REQUEST)),--request $(REQUEST)) \
+	  $(if $(filter 1,$(DAEMON)),--daemon) $(if $(strip $(NAMES)),--names $(NAMES))
 
 ## check: the main job — build the template plugin (or take PLUGIN) and check it with host-check.
 check: $(SUBJECT_DEPS)

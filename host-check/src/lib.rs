@@ -26,6 +26,8 @@
 //!   `--max-growth` limit and the text of the comparison;
 //! - [`check`] (public): `host-check check`, every check of one plugin in one report;
 //! - [`inspect`] (public), [`run`]: the `inspect` and `run` subcommands;
+//! - [`profile`]: `host-check profile`, one request's exact fuel per function, from an
+//!   instrumented copy of the module;
 //! - [`checks`]: what we think of a module: its exports, imports, sizes, a MIDIMon
 //!   `config.toml`, and the dynamic checks (instantiation, `init`, the daemon's flow, then the
 //!   README's request cycle);
@@ -75,6 +77,7 @@ pub(crate) mod metadata;
 pub(crate) mod module;
 pub(crate) mod names;
 pub(crate) mod optimize;
+pub(crate) mod profile;
 pub mod report;
 pub(crate) mod requests;
 pub(crate) mod run;

@@ -17,6 +17,7 @@ mod inspect;
 mod manifest;
 mod new;
 mod optimize;
+mod profile;
 mod run;
 
 pub use common::{Failure, Outcome, EXIT_FAIL, EXIT_PASS, EXIT_USAGE};
@@ -73,6 +74,10 @@ enum Command {
     /// deltas, and the functions and data that grew; --max-growth fails on regressions.
     #[command(after_help = diff::EXIT_CODES)]
     Diff(diff::Opts),
+    /// Show where one request's fuel goes: calls and exact self fuel per function, from an
+    /// instrumented copy, checked against the uninstrumented module's fuel.
+    #[command(after_help = profile::EXIT_CODES)]
+    Profile(profile::Opts),
 }
 
 /// Parses the arguments, runs the subcommand and returns the process's exit code.
@@ -88,6 +93,7 @@ pub fn main() -> u8 {
         Command::Budget(opts) => budget::run(&opts),
         Command::Optimize(opts) => optimize::run(&opts),
         Command::Diff(opts) => diff::run(&opts),
+        Command::Profile(opts) => profile::run(opts),
     };
     exit_code(outcome)
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use core_abi::abi;
-use wasmtime::{Memory, Store, TypedFunc};
+use wasmtime::{Instance, Memory, Store, TypedFunc};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use super::call::{timed_call, CallStats, HostState};
@@ -97,6 +97,7 @@ impl Captured {
 /// One instance of a plugin, with its store; see the module documentation.
 pub struct PluginInstance {
     pub(super) store: Store<HostState>,
+    pub(super) instance: Instance,
     pub(super) memory: Option<Memory>,
     pub(super) init: Option<TypedFunc<(), i64>>,
     pub(super) execute: Option<TypedFunc<(i32, i32), i32>>,
@@ -164,6 +165,13 @@ impl PluginInstance {
     /// Fuel and time the instantiation (start function included) took.
     pub fn instantiation_stats(&self) -> CallStats {
         self.instantiation
+    }
+
+    /// The value of an exported `i64` global (`None`: no such export, or another type); how
+    /// `host-check profile` reads the counters it added to a copy of the module.
+    pub fn global_i64(&mut self, name: &str) -> Option<i64> {
+        let global = self.instance.get_global(&mut self.store, name)?;
+        global.get(&mut self.store).i64()
     }
 
     /// Whether a trap discarded this instance.

@@ -230,6 +230,7 @@ impl Plugin {
             .ok();
         Ok(PluginInstance {
             store,
+            instance,
             memory,
             init,
             execute,
