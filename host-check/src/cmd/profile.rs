@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::common::{print, read_plugin, scratch_usable, Failure, LimitArgs, Outcome, EXIT_PASS};
-use crate::budget::BudgetOverrides;
 use crate::input;
 use crate::names::Names;
 use crate::profile::{self, Flow, ProfileError, RequestSpec};
@@ -47,7 +46,10 @@ pub(super) struct Opts {
 /// Profiles the request and prints the table (or JSON).
 pub(super) fn run(opts: Opts) -> Outcome {
     scratch_usable()?;
-    let budgets = opts.limits.budgets(BudgetOverrides::default())?;
+    let limits = opts
+        .limits
+        .settings(Default::default(), Default::default())?
+        .limits;
     let wasm = read_plugin(&opts.plugin)?;
     let twin = opts.names.as_deref().map(read_plugin).transpose()?;
     let names = Names::for_module(&wasm, twin.as_deref()).map_err(|why| {
@@ -65,7 +67,7 @@ pub(super) fn run(opts: Opts) -> Outcome {
     } else {
         Flow::Readme
     };
-    let result = profile::profile(&wasm, names.as_ref(), &budgets, &spec, flow);
+    let result = profile::profile(&wasm, names.as_ref(), limits, &spec, flow);
     let profiled = result.map_err(|e| match e {
         ProfileError::Usage(why) => Failure::Usage(why),
         ProfileError::Plugin(why) => Failure::Plugin(why),

@@ -24,7 +24,6 @@ use thiserror::Error;
 pub use instrument::instrument;
 pub use render::{json, text};
 
-use crate::budget::Budgets;
 use crate::daemon_flow::{daemon_request, run_event, DaemonContext};
 use crate::names::Names;
 use crate::requests::{request_json, Event};
@@ -126,7 +125,7 @@ fn request_body(spec: &RequestSpec, flow: Flow, opened: &Opened) -> Vec<u8> {
 pub fn profile(
     wasm: &[u8],
     names: Option<&Names>,
-    budgets: &Budgets,
+    limits: Limits,
     spec: &RequestSpec,
     flow: Flow,
 ) -> Result<Profile, ProfileError> {
@@ -141,7 +140,6 @@ pub fn profile(
             core_abi::abi::EXPORT_EXECUTE
         )));
     }
-    let limits = Limits::from(budgets);
     let original = Plugin::open(wasm, limits, FuelMode::PerCall).map_err(plugin_error)?;
     let body = request_body(spec, flow, &original);
     let measured = run_original(&original, flow, &body)?;

@@ -40,7 +40,7 @@ fn wasm() -> Vec<u8> {
 }
 
 fn run(spec: &RequestSpec, flow: Flow) -> Result<Profile, ProfileError> {
-    profile(&wasm(), None, &Budgets::default(), spec, flow)
+    profile(&wasm(), None, Limits::default(), spec, flow)
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn names_label_the_rows() {
     let p = profile(
         &wasm(),
         Some(&names),
-        &Budgets::default(),
+        Limits::default(),
         &RequestSpec::Body(b"abc".to_vec()),
         Flow::Readme,
     )
@@ -129,8 +129,8 @@ fn names_label_the_rows() {
 #[test]
 fn bad_modules_are_usage_errors() {
     let spec = RequestSpec::Action(None);
-    let budgets = Budgets::default();
-    let usage = |wasm: &[u8]| match profile(wasm, None, &budgets, &spec, Flow::Readme) {
+    let limits = Limits::default();
+    let usage = |wasm: &[u8]| match profile(wasm, None, limits, &spec, Flow::Readme) {
         Err(ProfileError::Usage(why)) => why,
         other => panic!("expected a usage error, got {other:?}"),
     };
@@ -150,7 +150,7 @@ fn a_trap_in_execute_is_a_plugin_failure() {
     let result = profile(
         &wasm,
         None,
-        &Budgets::default(),
+        Limits::default(),
         &RequestSpec::Body(b"long request".to_vec()),
         Flow::Readme,
     );
