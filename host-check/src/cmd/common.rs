@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::input;
 use crate::settings::{
-    LimitOverrides, MeasurementOverrides, Overrides, Settings, ThresholdOverrides,
+    LimitOverrides, Limits, MeasurementOverrides, Overrides, Settings, ThresholdOverrides,
 };
 
 /// Exit code: every check passed (warnings allowed).
@@ -75,6 +75,14 @@ impl LimitArgs {
             measurement,
         };
         Settings::resolve(flags, self.budget.as_deref()).map_err(Failure::usage)
+    }
+
+    /// The sandbox limits alone: the defaults, the budget file's limits, then these flags (for
+    /// the subcommands that judge nothing: run, inspect, manifest, profile).
+    pub(super) fn limits(&self) -> Result<Limits, Failure> {
+        Ok(self
+            .settings(Default::default(), Default::default())?
+            .limits)
     }
 }
 

@@ -21,10 +21,7 @@ pub(super) struct Opts {
 
 /// Prints the inspection; a module that cannot be read is a failure of the plugin.
 pub(super) fn run(opts: &Opts) -> Outcome {
-    let limits = opts
-        .limits
-        .settings(Default::default(), Default::default())?
-        .limits;
+    let limits = opts.limits.limits()?;
     let wasm = read_plugin(&opts.plugin)?;
     let twin = opts.names.as_deref().map(read_plugin).transpose()?;
     let names = crate::names::Names::for_module(&wasm, twin.as_deref()).map_err(|why| {

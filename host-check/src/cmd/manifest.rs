@@ -31,11 +31,9 @@ pub(super) struct Opts {
 
 /// Writes (or prints) the manifest.
 pub(super) fn run(opts: &Opts) -> Outcome {
-    let budgets = opts
-        .limits
-        .settings(Default::default(), Default::default())?;
+    let limits = opts.limits.limits()?;
     let wasm = read_plugin(&opts.plugin)?;
-    let meta = Plugin::open(&wasm, budgets.limits, FuelMode::PerInstance)
+    let meta = Plugin::open(&wasm, limits, FuelMode::PerInstance)
         .map_err(|e| e.to_string())
         .and_then(Opened::into_meta)
         .map_err(Failure::Plugin)?;

@@ -46,10 +46,7 @@ pub(super) struct Opts {
 /// Profiles the request and prints the table (or JSON).
 pub(super) fn run(opts: Opts) -> Outcome {
     scratch_usable()?;
-    let limits = opts
-        .limits
-        .settings(Default::default(), Default::default())?
-        .limits;
+    let limits = opts.limits.limits()?;
     let wasm = read_plugin(&opts.plugin)?;
     let twin = opts.names.as_deref().map(read_plugin).transpose()?;
     let names = Names::for_module(&wasm, twin.as_deref()).map_err(|why| {

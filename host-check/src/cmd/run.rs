@@ -35,10 +35,7 @@ pub(super) struct Opts {
 /// Sends the request; the exit code is 0 when the plugin returned 0, 1 otherwise.
 pub(super) fn run(opts: Opts) -> Outcome {
     scratch_usable()?;
-    let limits = opts
-        .limits
-        .settings(Default::default(), Default::default())?
-        .limits;
+    let limits = opts.limits.limits()?;
     let wasm = read_plugin(&opts.plugin)?;
     let body = match &opts.request {
         Some(path) => {

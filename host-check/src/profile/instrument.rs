@@ -82,7 +82,6 @@ pub struct Instrumented {
 
 /// Instruments `wasm` (validated first, with host-check's wasm features).
 pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
-    let invalid = |e: wasmparser::BinaryReaderError| InstrumentError::Invalid(e.to_string());
     Validator::new_with_features(crate::runner::wasm_features())
         .validate_all(wasm)
         .map_err(invalid)?;
@@ -116,37 +115,25 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
     for (id, contents) in sections(wasm).map_err(invalid)? {
         if id != 0 && !globals_done && rank(id) >= rank(GLOBAL_SECTION) {
             globals_done = true;
-            let (count, entries) = if id == GLOBAL_SECTION {
-                split_count(contents).map_err(invalid)?
-            } else {
-                (0, &[][..])
-            };
-            let mut section = Vec::new();
-            encode::uleb(&mut section, u64::from(count) + 2 * defined);
-            section.extend_from_slice(entries);
-            for _ in 0..2 * defined {
-                encode::counter_global(&mut section);
-            }
-            encode::section(&mut out, GLOBAL_SECTION, &section);
+            let existing = (id == GLOBAL_SECTION).then_some(contents);
+            extend_section(&mut out, GLOBAL_SECTION, existing, 2 * defined, |section| {
+                for _ in 0..2 * defined {
+                    encode::counter_global(section);
+                }
+            })?;
             if id == GLOBAL_SECTION {
                 continue;
             }
         }
         if id != 0 && !exports_done && rank(id) >= rank(EXPORT_SECTION) {
             exports_done = true;
-            let (count, entries) = if id == EXPORT_SECTION {
-                split_count(contents).map_err(invalid)?
-            } else {
-                (0, &[][..])
-            };
-            let mut section = Vec::new();
-            encode::uleb(&mut section, u64::from(count) + 2 * defined);
-            section.extend_from_slice(entries);
-            for (i, c) in counters.iter().enumerate() {
-                encode::global_export(&mut section, &c.calls, global_of(i, false));
-                encode::global_export(&mut section, &c.fuel, global_of(i, true));
-            }
-            encode::section(&mut out, EXPORT_SECTION, &section);
+            let existing = (id == EXPORT_SECTION).then_some(contents);
+            extend_section(&mut out, EXPORT_SECTION, existing, 2 * defined, |section| {
+                for (i, c) in counters.iter().enumerate() {
+                    encode::global_export(section, &c.calls, global_of(i, false));
+                    encode::global_export(section, &c.fuel, global_of(i, true));
+                }
+            })?;
             if id == EXPORT_SECTION {
                 continue;
             }
@@ -189,6 +176,32 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, InstrumentError> {
     })
 }
 
+/// Writes a vector section (`id`) as the module's `existing` one (when it has it) with `added`
+/// more entries, which `append` writes after its own.
+fn extend_section(
+    out: &mut Vec<u8>,
+    id: u8,
+    existing: Option<&[u8]>,
+    added: u64,
+    append: impl FnOnce(&mut Vec<u8>),
+) -> Result<(), InstrumentError> {
+    let (count, entries) = match existing {
+        Some(contents) => split_count(contents).map_err(invalid)?,
+        None => (0, &[][..]),
+    };
+    let mut section = Vec::new();
+    encode::uleb(&mut section, u64::from(count) + added);
+    section.extend_from_slice(entries);
+    append(&mut section);
+    encode::section(out, id, &section);
+    Ok(())
+}
+
+/// A module wasmparser cannot read.
+fn invalid(e: wasmparser::BinaryReaderError) -> InstrumentError {
+    InstrumentError::Invalid(e.to_string())
+}
+
 fn too_big() -> InstrumentError {
     InstrumentError::TooBig(format!(
         "the instrumented copy would pass {} MiB",
@@ -215,7 +228,6 @@ fn instrument_body(
     target: &Target,
     layout: &Layout,
 ) -> Result<Vec<u8>, InstrumentError> {
-    let invalid = |e: wasmparser::BinaryReaderError| InstrumentError::Invalid(e.to_string());
     let range = body.range();
     let bytes = |from: usize, to: usize| wasm.get(from..to).unwrap_or_default();
     let mut out = Vec::with_capacity(range.len() * 2);
