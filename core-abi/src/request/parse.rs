@@ -22,7 +22,7 @@
 //! to the same verdicts.
 
 use super::keys::{field_id, known_key, Field, Level};
-use super::params::Metadata;
+use super::params::Params;
 use super::view::{Request, RequestContext, MIDI_MAX};
 use crate::bytes::{byte_at, load_u64};
 use crate::error::ErrorCode;
@@ -135,7 +135,7 @@ pub(crate) fn parse_into<'a>(
             }
             Field::METADATA if value == b'{' => {
                 let (end, len) = metadata_entries(body, pos)?;
-                context.metadata = Metadata::json(body.get(pos..end).unwrap_or(&[]), len);
+                context.metadata = Params::json(body.get(pos..end).unwrap_or(&[]), len);
                 Step::ok(end, 0)
             }
             Field::VELOCITY..=Field::TIMESTAMP if value.is_ascii_digit() => {
