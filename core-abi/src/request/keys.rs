@@ -173,7 +173,11 @@ pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, u
 #[inline(always)]
 fn match_pattern(body: &[u8], start: usize) -> u32 {
     // Within twelve bytes of the end the caller takes its slow path, so the loads always fit.
-    let (Some(head), Some(tail)) = (load_u64(body, start), load_u32(body, start + 8)) else {
+    // One bounds check for both loads: the window's length is then known to the compiler.
+    let Some(window) = body.get(start..start.wrapping_add(12)) else {
+        return 0;
+    };
+    let (Some(head), Some(tail)) = (load_u64(window, 0), load_u32(window, 8)) else {
         return 0;
     };
     let pattern = KEY_PATTERNS[key_slot(head)];
