@@ -155,10 +155,15 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
 /// the general path, which decides the same way for every key this accepts.
 #[inline(always)]
 pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, usize)> {
-    if level == Level::Metadata || byte_at(body, pos) != b'"' {
+    if level == Level::Metadata {
         return None;
     }
-    let found = match_pattern(body, pos + 1);
+    // The quote and the pattern's twelve bytes, bounds-checked once.
+    let window = body.get(pos..pos.wrapping_add(13))?;
+    if byte_at(window, 0) != b'"' {
+        return None;
+    }
+    let found = match_pattern(window, 1);
     if found == 0 {
         return None;
     }
