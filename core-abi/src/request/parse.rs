@@ -119,7 +119,12 @@ pub(crate) fn parse_into<'a>(
                 }
             }
         };
-        pos = skip_ws_fast(body, pos);
+        // The value's first byte, loaded once (whitespace before it is rare).
+        let mut value = byte_at(body, pos);
+        if value <= b' ' {
+            pos = skip_ws_fast(body, pos);
+            value = byte_at(body, pos);
+        }
         if field < Field::UNKNOWN {
             let bit = 1 << field;
             if seen & bit != 0 {
@@ -127,7 +132,6 @@ pub(crate) fn parse_into<'a>(
             }
             seen |= bit;
         }
-        let value = byte_at(body, pos);
         let step = match field {
             Field::ACTION if value == b'"' => {
                 let step = scan_string(body, pos);
