@@ -188,9 +188,12 @@ pub(crate) fn parse_into<'a>(
         check(step)?;
         pos = step.pos();
     }
-    pos = skip_ws_fast(body, pos);
+    // Usually the body ends at the `}`: no whitespace scan then.
     if pos < body.len() {
-        return Err(fault(fault_at(body, pos)));
+        pos = skip_ws(body, pos);
+        if pos < body.len() {
+            return Err(fault(fault_at(body, pos)));
+        }
     }
     if seen & (1 << Field::ACTION) == 0 {
         return Err(ErrorCode::InvalidField);
