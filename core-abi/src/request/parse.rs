@@ -258,7 +258,7 @@ fn wrong_type(body: &[u8], pos: usize, level: Level) -> ErrorCode {
 }
 
 /// The index of the first declared action equal to `text`, or `actions.len()`.
-#[inline(never)]
+#[inline(always)]
 fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
     let mut i = 0;
     while let Some(name) = actions.get(i) {
