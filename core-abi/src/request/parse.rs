@@ -204,7 +204,7 @@ pub(crate) fn parse_into<'a>(
 /// The members of the `metadata` object whose `{` is at `pos`, all `"key":"value"`: the
 /// position after its `}` and the number of members. A loop of its own, since a mapping may
 /// have thousands of parameters and each costs only its two strings and its punctuation.
-#[inline(never)]
+#[inline(always)]
 fn metadata_entries(body: &[u8], mut pos: usize) -> Result<(usize, usize), ErrorCode> {
     let mut len = 0;
     pos = skip_ws_fast(body, pos + 1);
