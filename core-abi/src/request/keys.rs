@@ -99,11 +99,13 @@ const fn key_slot(word: u64) -> usize {
 /// The known keys by [`key_slot`]; empty slots have a length no key can match. Built at
 /// compile time, which fails if two names share a slot.
 static KEY_PATTERNS: [KeyPattern; 16] = {
+    // An empty slot compares its whole head word with 0, which no key matches without also
+    // making the result 0 (length 0, field 0): "no match" either way, with no test for it.
     let empty = KeyPattern {
         head: 0,
         tail: 0,
         len: 0,
-        field: Field::UNKNOWN as u8,
+        field: 0,
         head_shift: 0,
         tail_shift: 32,
     };
@@ -186,11 +188,6 @@ fn match_pattern(body: &[u8], start: usize) -> u32 {
         return 0;
     };
     let pattern = KEY_PATTERNS[key_slot(head)];
-    // 0 for an empty slot, else 3..=11.
-    let len = u32::from(pattern.len);
-    if len == 0 {
-        return 0;
-    }
     let head_mask = u64::MAX >> pattern.head_shift;
     let tail_mask = (u64::from(u32::MAX) >> pattern.tail_shift) as u32;
     if (head ^ pattern.head) & head_mask != 0 || (tail ^ pattern.tail) & tail_mask != 0 {
