@@ -143,9 +143,8 @@ pub(crate) fn parse_into<'a>(
             Field::ACTION if value == b'"' => {
                 let step = scan_string(body, pos);
                 check(step)?;
-                let text = string_text(body, pos, step);
-                index = find_action(text, actions);
-                request.action = text;
+                request.action = string_text(body, pos, step);
+                index = find_action(request.action, actions);
                 step
             }
             Field::CONTEXT if value == b'{' => {
