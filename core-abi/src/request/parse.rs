@@ -49,11 +49,6 @@ pub(crate) fn parse<'a>(
 /// read them, instead of being assembled in locals and moved through the `Result`s (which cost
 /// about a hundred instructions of byte copies per request on wasm). On an error `request`
 /// holds whatever was read before the fault.
-///
-/// Not inlined into the export: behind the pointer the fields are stored as they are read,
-/// where inlined they were held in a dozen locals, zeroed up front and stored at the end
-/// (about 20 instructions more per request, for 46 bytes less code).
-#[inline(never)]
 pub(crate) fn parse_into<'a>(
     body: &'a [u8],
     actions: &[&str],
