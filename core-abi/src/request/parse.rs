@@ -138,8 +138,9 @@ pub(crate) fn parse_into<'a>(
             Field::ACTION if value == b'"' => {
                 let step = scan_string(body, pos);
                 check(step)?;
-                request.action = string_text(body, pos, step);
-                index = find_action(request.action, actions);
+                let text = string_text(body, pos, step);
+                index = find_action(text, actions);
+                request.action = text;
                 step
             }
             Field::CONTEXT if value == b'{' => {
