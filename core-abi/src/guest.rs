@@ -37,7 +37,6 @@ pub trait GuestAllocator {
 /// Runs a JSON request that is already in a slice: parse, find the action among `actions`,
 /// call the handler at the same index in `handlers`. Returns the code `execute` returns.
 /// Portable, so native tests and firmware use the same path as the wasm export.
-#[inline(always)]
 pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
     // The parser matches the action against `actions` as it reads it: an undeclared action is
     // `UnknownAction` once the body is known to be valid, and the handler is found by the
