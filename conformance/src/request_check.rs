@@ -1,5 +1,5 @@
 //! `parse_request` against the request reference, and every view of a parsed request
-//! (`Text` in all its forms, `Metadata::get/iter/len`) against the reference's values.
+//! (`Text` in all its forms, `Params::get/iter/len`) against the reference's values.
 
 use core_abi::request::{self};
 use core_abi::{ErrorCode, Text};
@@ -7,7 +7,7 @@ use core_abi::{ErrorCode, Text};
 use crate::*;
 
 /// `core_abi::request::parse_request` against serde_json; on agreement, every view of the
-/// parsed request (`Text` in all its forms, `Metadata::get/iter/len`) against the reference.
+/// parsed request (`Text` in all its forms, `Params::get/iter/len`) against the reference.
 pub fn check_request_json(bytes: &[u8]) {
     check_json_validate(bytes);
     let ours = request::parse_request(bytes);
@@ -149,10 +149,10 @@ pub(crate) fn compare_request(bytes: &[u8], request: &request::Request<'_>, expe
     compare_metadata(bytes, &c.metadata, &expected.metadata);
 }
 
-/// `Metadata` against the reference's entries: order, duplicates, last one wins.
+/// `Params` against the reference's entries: order, duplicates, last one wins.
 pub fn compare_metadata(
     bytes: &[u8],
-    metadata: &request::Metadata<'_>,
+    metadata: &request::Params<'_>,
     expected: &[(String, String)],
 ) {
     let shown = Shown(bytes);

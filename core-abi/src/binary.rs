@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::bytes::varint;
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::request::{take_str, Metadata, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
+use crate::request::{take_str, Params, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -173,7 +173,7 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
             cc,
             value,
             timestamp,
-            metadata: Metadata::binary(pairs, count as usize),
+            metadata: Params::binary(pairs, count as usize),
         },
     ))
 }

@@ -15,7 +15,7 @@
 
 use super::escape::{decode_escape, INVALID_ESCAPE};
 use super::text::Text;
-use crate::bytes::{byte_at, load_u32_padded, load_u64};
+use crate::bytes::{byte_at, load_u32, load_u32_padded, load_u64};
 use crate::error::ErrorCode;
 use crate::utf8::{is_sequence, sequence_width};
 
@@ -306,9 +306,11 @@ pub(crate) fn scan_literal(bytes: &[u8], pos: usize, word: &[u8]) -> Step {
 /// `"cc":null` and `"value":null` with every note.
 #[inline(always)]
 pub(crate) fn scan_null(bytes: &[u8], pos: usize) -> Step {
-    match bytes.get(pos..pos + 4) {
-        Some(&[b'n', b'u', b'l', b'l']) => Step::ok(pos + 4, 0),
-        _ => scan_literal(bytes, pos, b"null"),
+    // One word load and compare (a slice pattern compiles to four byte loads and compares).
+    if load_u32(bytes, pos) == Some(u32::from_le_bytes(*b"null")) {
+        Step::ok(pos + 4, 0)
+    } else {
+        scan_literal(bytes, pos, b"null")
     }
 }
 

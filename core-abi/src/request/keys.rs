@@ -99,11 +99,13 @@ const fn key_slot(word: u64) -> usize {
 /// The known keys by [`key_slot`]; empty slots have a length no key can match. Built at
 /// compile time, which fails if two names share a slot.
 static KEY_PATTERNS: [KeyPattern; 16] = {
+    // An empty slot compares its whole head word with 0, which no key matches without also
+    // making the result 0 (length 0, field 0): "no match" either way, with no test for it.
     let empty = KeyPattern {
         head: 0,
         tail: 0,
         len: 0,
-        field: Field::UNKNOWN as u8,
+        field: 0,
         head_shift: 0,
         tail_shift: 32,
     };
@@ -155,10 +157,15 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
 /// the general path, which decides the same way for every key this accepts.
 #[inline(always)]
 pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, usize)> {
-    if level == Level::Metadata || byte_at(body, pos) != b'"' {
+    if level == Level::Metadata {
         return None;
     }
-    let found = match_pattern(body, pos + 1);
+    // The quote and the pattern's twelve bytes, bounds-checked once.
+    let window = body.get(pos..pos.wrapping_add(13))?;
+    if byte_at(window, 0) != b'"' {
+        return None;
+    }
+    let found = match_pattern(window, 1);
     if found == 0 {
         return None;
     }
@@ -173,15 +180,14 @@ pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, u
 #[inline(always)]
 fn match_pattern(body: &[u8], start: usize) -> u32 {
     // Within twelve bytes of the end the caller takes its slow path, so the loads always fit.
-    let (Some(head), Some(tail)) = (load_u64(body, start), load_u32(body, start + 8)) else {
+    // One bounds check for both loads: the window's length is then known to the compiler.
+    let Some(window) = body.get(start..start.wrapping_add(12)) else {
+        return 0;
+    };
+    let (Some(head), Some(tail)) = (load_u64(window, 0), load_u32(window, 8)) else {
         return 0;
     };
     let pattern = KEY_PATTERNS[key_slot(head)];
-    // 0 for an empty slot, else 3..=11.
-    let len = u32::from(pattern.len);
-    if len == 0 {
-        return 0;
-    }
     let head_mask = u64::MAX >> pattern.head_shift;
     let tail_mask = (u64::from(u32::MAX) >> pattern.tail_shift) as u32;
     if (head ^ pattern.head) & head_mask != 0 || (tail ^ pattern.tail) & tail_mask != 0 {

@@ -20,7 +20,7 @@ pub(crate) use parse::parse_into;
 use crate::error::ErrorCode;
 
 pub(crate) use params::take_str;
-pub use params::{Metadata, MetadataIter};
+pub use params::{Params, ParamsIter};
 pub use view::{Request, RequestContext, MIDI_MAX};
 
 /// The README's canonical note-on request: what budgets and benchmarks measure. Its parts are

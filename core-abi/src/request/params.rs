@@ -9,7 +9,7 @@ use crate::json::{scan_string, skip_ws, string_text, Scanner, Text};
 /// Lookups scan the entries on demand, so any number of entries of any size costs nothing up
 /// front. When a key appears twice, the last one wins (as with `serde_json`).
 #[derive(Clone, Copy, Default)]
-pub struct Metadata<'a> {
+pub struct Params<'a> {
     entries: Entries<'a>,
     len: usize,
 }
@@ -24,19 +24,19 @@ enum Entries<'a> {
     Binary(&'a [u8]),
 }
 
-impl<'a> Metadata<'a> {
-    /// Metadata over a JSON object (braces included) already validated by the parser, whose
+impl<'a> Params<'a> {
+    /// Parameters over a JSON object (braces included) already validated by the parser, whose
     /// `len` values are all strings.
     pub(crate) fn json(object: &'a [u8], len: usize) -> Self {
-        Metadata {
+        Params {
             entries: Entries::Json(object),
             len,
         }
     }
 
-    /// Metadata over postcard pairs already validated by [`crate::binary`] (with [`take_str`]).
+    /// Parameters over postcard pairs already validated by [`crate::binary`] (with [`take_str`]).
     pub(crate) fn binary(pairs: &'a [u8], len: usize) -> Self {
-        Metadata {
+        Params {
             entries: Entries::Binary(pairs),
             len,
         }
@@ -91,7 +91,7 @@ impl<'a> Metadata<'a> {
     }
 
     /// The entries in request order.
-    pub fn iter(&self) -> MetadataIter<'a> {
+    pub fn iter(&self) -> ParamsIter<'a> {
         let cursor = match self.entries {
             Entries::Empty => Cursor::Done,
             Entries::Json(object) => {
@@ -102,22 +102,22 @@ impl<'a> Metadata<'a> {
             }
             Entries::Binary(pairs) => Cursor::Binary(pairs),
         };
-        MetadataIter {
+        ParamsIter {
             cursor,
             remaining: self.len,
         }
     }
 }
 
-impl core::fmt::Debug for Metadata<'_> {
+impl core::fmt::Debug for Params<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-/// Iterator over `(key, value)` pairs of [`Metadata`].
+/// Iterator over `(key, value)` pairs of [`Params`].
 #[derive(Clone)]
-pub struct MetadataIter<'a> {
+pub struct ParamsIter<'a> {
     cursor: Cursor<'a>,
     remaining: usize,
 }
@@ -130,7 +130,7 @@ enum Cursor<'a> {
     Binary(&'a [u8]),
 }
 
-impl<'a> Iterator for MetadataIter<'a> {
+impl<'a> Iterator for ParamsIter<'a> {
     type Item = (Text<'a>, Text<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -165,7 +165,7 @@ impl<'a> Iterator for MetadataIter<'a> {
 
 /// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
 ///
-/// Metadata pairs are read with this rather than through serde: the guest then links one small
+/// Parameter pairs are read with this rather than through serde: the guest then links one small
 /// UTF-8 check (the JSON scanner's) instead of `core::str::from_utf8` and serde's sequence
 /// machinery. The bytes are the same as postcard's encoding of `(&str, &str)`.
 pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {

@@ -1,7 +1,7 @@
 //! The parsed request: plain fields and views that borrow from the body, so a handler reads
 //! them without anything having been copied.
 
-use super::params::Metadata;
+use super::params::Params;
 use crate::json::Text;
 
 /// Largest value of a MIDI data byte (`velocity`, `note`, `cc`, `value`).
@@ -30,5 +30,5 @@ pub struct RequestContext<'a> {
     /// Host timestamp (MIDIMon `f4f371c` sends milliseconds since the Unix epoch); 0 when absent.
     pub timestamp: u64,
     /// String parameters from the mapping's `params`.
-    pub metadata: Metadata<'a>,
+    pub metadata: Params<'a>,
 }
