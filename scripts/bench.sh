@@ -20,6 +20,7 @@ PROFILE=plugin
 STD_REFERENCE=$OUT/std_reference.wasm
 TEMPLATE=$OUT/template_nostd.wasm
 TEMPLATE_DLMALLOC=$OUT/template_nostd_dlmalloc.wasm
+DO_NOTHING=$OUT/do_nothing.wasm
 HOST_CHECK=$TARGET_DIR/release/host-check
 
 step() { printf '==> %s\n' "$*" >&2; }
@@ -35,10 +36,19 @@ cp "$TARGET_DIR/$WASM/$PROFILE/template_nostd.wasm" "$TEMPLATE_DLMALLOC"
 "$CARGO" build --quiet -p template-nostd --target "$WASM" --profile "$PROFILE"
 cp "$TARGET_DIR/$WASM/$PROFILE/template_nostd.wasm" "$TEMPLATE"
 
-command="host-check bench $STD_REFERENCE $TEMPLATE $TEMPLATE_DLMALLOC${*:+ $*}"
+# The do-nothing plugin (examples/do-nothing) is the floor of the per-event figures; binaryen's
+# wasm-opt turns its text into a module. Without wasm-opt the run goes on without it.
+plugins=("$STD_REFERENCE" "$TEMPLATE" "$TEMPLATE_DLMALLOC")
+if wasm-opt examples/do-nothing/do_nothing.wat -o "$DO_NOTHING" 2>/dev/null; then
+  plugins+=("$DO_NOTHING")
+  do_nothing_note='`do_nothing` = `examples/do-nothing/do_nothing.wat` (every action returns 0 without reading the request): the floor of the per-event rows.'
+else
+  do_nothing_note="The do-nothing plugin is left out: wasm-opt (binaryen) is not installed."
+fi
+command="host-check bench ${plugins[*]}${*:+ $*}"
 step "$command"
 status=0
-report=$(NO_COLOR=1 "$HOST_CHECK" bench "$STD_REFERENCE" "$TEMPLATE" "$TEMPLATE_DLMALLOC" "$@") || status=$?
+report=$(NO_COLOR=1 "$HOST_CHECK" bench "${plugins[@]}" "$@") || status=$?
 printf '%s\n' "$report"
 if [ "$status" -ne 0 ]; then
   echo "host-check bench failed (exit $status); $BENCH_MD is left unchanged" >&2
@@ -106,7 +116,7 @@ host-check and the plugins, runs the benchmark and rewrites this file). What eac
 
 The plugins: \`std_reference\` = \`examples/std-reference\` (\`--target $WASI --profile $PROFILE\`);
 \`template_nostd\` = \`template-nostd\` with its bump arena and \`template_nostd_dlmalloc\` = the
-same with \`--features dlmalloc\` (\`--target $WASM --profile $PROFILE\`).
+same with \`--features dlmalloc\` (\`--target $WASM --profile $PROFILE\`). $do_nothing_note
 
 ## Results
 

@@ -38,6 +38,16 @@ pub trait GuestAllocator {
 /// call the handler at the same index in `handlers`. Returns the code `execute` returns.
 /// Portable, so native tests and firmware use the same path as the wasm export.
 pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
+    handle_json_with(body, actions, handlers)
+}
+
+/// [`handle_json`] with any [`Dispatch`] for the handlers.
+///
+/// `midimon_plugin!`'s exports pass a generated one that compares the index with each action's
+/// and calls its handler directly (which LTO can inline), instead of a `call_indirect` through
+/// a table of handler pointers: the module then has no table for MIDIMon to set up on every
+/// fresh instance.
+pub fn handle_json_with<D: Dispatch + ?Sized>(body: &[u8], actions: &[&str], handlers: &D) -> i32 {
     // The parser matches the action against `actions` as it reads it: an undeclared action is
     // `UnknownAction` once the body is known to be valid, and the handler is found by the
     // index, with no second pass over the names.
@@ -50,22 +60,40 @@ pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
         if index >= actions.len() {
             return Err(ErrorCode::UnknownAction);
         }
-        run(index, &request, handlers)
+        handlers.dispatch(index, &request)
     }))
 }
 
 /// Runs a postcard request (see [`crate::binary`]) that is already in a slice; its action is
 /// an index into `actions` and `handlers`.
 pub fn handle_binary(body: &[u8], actions: &[&'static str], handlers: &[Handler]) -> i32 {
-    let request = crate::binary::decode_in(body, actions);
-    result_code(request.and_then(|(index, request)| run(index, &request, handlers)))
+    handle_binary_with(body, actions, handlers)
 }
 
-/// Calls the handler at the matched index (an index without a handler is code 3).
-fn run(index: usize, request: &Request<'_>, handlers: &[Handler]) -> Result<(), ErrorCode> {
-    match handlers.get(index) {
-        Some(handler) => handler(request),
-        None => Err(ErrorCode::UnknownAction),
+/// [`handle_binary`] with any [`Dispatch`] for the handlers (see [`handle_json_with`]).
+pub fn handle_binary_with<D: Dispatch + ?Sized>(
+    body: &[u8],
+    actions: &[&'static str],
+    handlers: &D,
+) -> i32 {
+    let request = crate::binary::decode_in(body, actions);
+    result_code(request.and_then(|(index, request)| handlers.dispatch(index, &request)))
+}
+
+/// Runs the handler of the action a request matched, by its index in the declared `actions`.
+pub trait Dispatch {
+    /// Calls the handler at `index`; an index without a handler is
+    /// [`ErrorCode::UnknownAction`].
+    fn dispatch(&self, index: usize, request: &Request<'_>) -> Result<(), ErrorCode>;
+}
+
+/// A table of handlers, as `HANDLERS` is: an indirect call through the table.
+impl Dispatch for [Handler] {
+    fn dispatch(&self, index: usize, request: &Request<'_>) -> Result<(), ErrorCode> {
+        match self.get(index) {
+            Some(handler) => handler(request),
+            None => Err(ErrorCode::UnknownAction),
+        }
     }
 }
 
@@ -77,28 +105,28 @@ mod wasm {
     use core::arch::wasm32::{memory_grow, memory_size};
     use core::cell::Cell;
 
-    use super::{GuestAllocator, Handler, MAX_REQUEST_LEN};
+    use super::{Dispatch, GuestAllocator, MAX_REQUEST_LEN};
     use crate::error::ErrorCode;
 
     const PAGE: usize = 65536;
 
     /// `execute`: reads the request at `ptr..ptr+len` and runs it as JSON.
-    pub fn execute_json(ptr: u32, len: u32, actions: &[&str], handlers: &[Handler]) -> i32 {
+    pub fn execute_json<D: Dispatch>(ptr: u32, len: u32, actions: &[&str], handlers: &D) -> i32 {
         match guest_bytes(ptr, len) {
-            Ok(body) => super::handle_json(body, actions, handlers),
+            Ok(body) => super::handle_json_with(body, actions, handlers),
             Err(e) => e.code(),
         }
     }
 
     /// `execute_postcard`: reads the request at `ptr..ptr+len` and runs it as postcard.
-    pub fn execute_binary(
+    pub fn execute_binary<D: Dispatch>(
         ptr: u32,
         len: u32,
         actions: &[&'static str],
-        handlers: &[Handler],
+        handlers: &D,
     ) -> i32 {
         match guest_bytes(ptr, len) {
-            Ok(body) => super::handle_binary(body, actions, handlers),
+            Ok(body) => super::handle_binary_with(body, actions, handlers),
             Err(e) => e.code(),
         }
     }

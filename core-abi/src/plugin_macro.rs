@@ -68,11 +68,42 @@ macro_rules! midimon_plugin {
         /// The declared actions, in order; a binary request's action index points into it.
         pub const ACTIONS: &[&str] = &[$first $(, $action)*];
 
-        /// The handler of each action in [`ACTIONS`], at the same index.
+        /// The handler of each action in [`ACTIONS`], at the same index, for
+        /// `core_abi::guest::handle_json` on native targets and firmware (the wasm exports call
+        /// the handlers directly).
         pub const HANDLERS: &[$crate::guest::Handler] = &[$first_handler $(, $handler)*];
 
         #[cfg(target_arch = "wasm32")]
         const _: () = {
+            /// The handlers of [`ACTIONS`], called by index: one comparison and a direct call
+            /// per action, so the module needs no table of handler pointers (which MIDIMon would
+            /// set up again for every event's fresh instance).
+            struct Handlers;
+
+            impl $crate::guest::Dispatch for Handlers {
+                // `next` is counted up once per further action: a one-action plugin never
+                // bumps it.
+                #[allow(unused_mut, unused_assignments)]
+                #[inline(always)]
+                fn dispatch(
+                    &self,
+                    index: usize,
+                    request: &$crate::Request<'_>,
+                ) -> ::core::result::Result<(), $crate::ErrorCode> {
+                    let mut next = 0usize;
+                    if index == next {
+                        return $first_handler(request);
+                    }
+                    $(
+                        next += 1;
+                        if index == next {
+                            return $handler(request);
+                        }
+                    )*
+                    ::core::result::Result::Err($crate::ErrorCode::UnknownAction)
+                }
+            }
+
             /// Returns the packed location of [`METADATA_JSON`].
             #[unsafe(no_mangle)]
             pub extern "C" fn init() -> u64 {
@@ -82,7 +113,7 @@ macro_rules! midimon_plugin {
             /// Runs the JSON request at `ptr..ptr+len`.
             #[unsafe(no_mangle)]
             pub extern "C" fn execute(ptr: u32, len: u32) -> i32 {
-                $crate::guest::execute_json(ptr, len, ACTIONS, HANDLERS)
+                $crate::guest::execute_json(ptr, len, ACTIONS, &Handlers)
             }
 
             $crate::__midimon_execute_postcard!($($postcard)?);
@@ -125,7 +156,7 @@ macro_rules! __midimon_execute_postcard {
         /// Runs the postcard request at `ptr..ptr+len`.
         #[unsafe(no_mangle)]
         pub extern "C" fn execute_postcard(ptr: u32, len: u32) -> i32 {
-            $crate::guest::execute_binary(ptr, len, ACTIONS, HANDLERS)
+            $crate::guest::execute_binary(ptr, len, ACTIONS, &Handlers)
         }
     };
     (false) => {};
