@@ -111,7 +111,12 @@ mod wasm {
     const PAGE: usize = 65536;
 
     /// `execute`: reads the request at `ptr..ptr+len` and runs it as JSON.
-    pub fn execute_json<D: Dispatch>(ptr: u32, len: u32, actions: &[&str], handlers: &D) -> i32 {
+    pub fn execute_json<D: Dispatch + ?Sized>(
+        ptr: u32,
+        len: u32,
+        actions: &[&str],
+        handlers: &D,
+    ) -> i32 {
         match guest_bytes(ptr, len) {
             Ok(body) => super::handle_json_with(body, actions, handlers),
             Err(e) => e.code(),
@@ -119,7 +124,7 @@ mod wasm {
     }
 
     /// `execute_postcard`: reads the request at `ptr..ptr+len` and runs it as postcard.
-    pub fn execute_binary<D: Dispatch>(
+    pub fn execute_binary<D: Dispatch + ?Sized>(
         ptr: u32,
         len: u32,
         actions: &[&'static str],
