@@ -2,7 +2,7 @@
 //!
 //! rustc gives wasm32 modules a 1 MiB stack, which every instance then carries as 16 pages of
 //! linear memory. The template never recurses (core-abi's parser is iterative, whatever the
-//! input; an `execute` uses 80 bytes of it), so 62 KiB is plenty.
+//! input; an `execute` uses about 100 bytes of it), so 62 KiB is plenty.
 //!
 //! Why 62 KiB and not 64: the stack comes first in memory and grows down from its size, the data
 //! follows it, and the bump arena (where the host writes the request) starts right after the
