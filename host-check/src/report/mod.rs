@@ -20,4 +20,4 @@ mod text;
 pub use content::{DaemonEvent, NotePath, PhaseOutput, Report};
 pub use finding::{Finding, Measure, Status, Unit, README_RULE};
 pub use json::SCHEMA_VERSION;
-pub use text::TextStyle;
+pub use text::{ReportText, TextStyle};
