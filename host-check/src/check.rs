@@ -9,12 +9,16 @@
 use std::time::Instant;
 
 use crate::budget::Budgets;
-use crate::checks::config::{self, PluginMappings};
+use crate::checks::config;
 use crate::checks::size::size_checks;
 use crate::checks::{dynamic, exports, imports};
 use crate::fmt::{format_duration, group};
 use crate::report::{Finding, Report, Unit};
 use crate::runner::{Limits, Plugin};
+
+// What `--config` contributes to a check (the mappings read from a MIDIMon `config.toml`),
+// re-exported on purpose: `check` takes them, and a caller without a config passes `None`.
+pub use crate::checks::config::{PluginMapping, PluginMappings};
 
 /// The magic number every wasm binary starts with.
 const WASM_MAGIC: &[u8] = b"\0asm";

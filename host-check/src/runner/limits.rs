@@ -22,7 +22,7 @@ pub const MAX_TABLE_ELEMENTS: usize = 100_000;
 /// Most tables a plugin may have (Rust plugins have one).
 pub const MAX_TABLES: usize = 16;
 
-/// The limits of a runner: per call, per compilation and per [`Plugin`].
+/// The limits of a runner: per call, per compilation and per [`Plugin`](super::Plugin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel per call (and for instantiation).
@@ -33,7 +33,7 @@ pub struct Limits {
     pub max_memory: u64,
     /// Wall time the compilation may take.
     pub max_compile_time: Duration,
-    /// Wall time all calls of one [`Plugin`] (one `check`) may take together, counted from
+    /// Wall time all calls of one [`Plugin`](super::Plugin) (one `check`) may take together, counted from
     /// the end of its compilation.
     pub max_check_time: Duration,
     /// Bytes the plugin may write to its sandbox directory, all instances together.
