@@ -11,7 +11,7 @@
 //!
 //! The library holds everything; `main.rs` only installs the signal handler and calls
 //! [`cmd::main`]. Its public surface is chosen on purpose: what the binary, the tests in
-//! `tests/` and the fuzz oracle (`fuzz/src/host_oracle.rs`) use, marked *public* below
+//! `tests/` and the host-side fuzz oracle (the `conformance-host` crate) use, marked *public* below
 //! ([`cmd`], [`signals`], [`check`], [`inspect`], [`report`], [`runner`], [`metadata`],
 //! [`budget`], [`control_flow`], [`scratch`]). Every other module is `pub(crate)`, free to
 //! change shape; the few of their types a public item holds are re-exported where it is (the
