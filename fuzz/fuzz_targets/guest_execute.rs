@@ -1,7 +1,7 @@
 //! Arbitrary bodies sent to the built template plugin under wasmtime, through host-check's
 //! runner (the host's `alloc` → write → `execute` → `dealloc` cycle), to `execute` and to
 //! `execute_postcard`, on ONE instance for the whole run: no trap, the codes core-abi predicts,
-//! JSON and postcard agreeing, memory bounded (`midimon_fuzz::host_oracle::Guest`).
+//! JSON and postcard agreeing, memory bounded (`conformance_host::Guest`).
 //!
 //! The module is `$TEMPLATE_WASM`, or the workspace's plugin build
 //! (`cargo build -p template-nostd --target wasm32-unknown-unknown --profile plugin`).
@@ -9,8 +9,8 @@
 
 use std::sync::{LazyLock, Mutex};
 
+use conformance_host::{Guest, TEMPLATE_PATH};
 use libfuzzer_sys::fuzz_target;
-use midimon_fuzz::host_oracle::{Guest, TEMPLATE_PATH};
 
 static GUEST: LazyLock<Mutex<Guest>> = LazyLock::new(|| {
     let path = std::env::var("TEMPLATE_WASM")

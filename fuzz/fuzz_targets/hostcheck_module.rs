@@ -1,5 +1,5 @@
 //! Modules through host-check's whole `check` (static and dynamic) with small budgets: never a
-//! panic, always a verdict, in bounded time (`midimon_fuzz::host_oracle::check_module`).
+//! panic, always a verdict, in bounded time (`conformance_host::check_module`).
 //!
 //! An input that starts with the wasm magic `\0asm` is the module itself (so the corpus holds
 //! plain `.wasm` files that the stable replay reads as they are, and libFuzzer mutates real
@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if data.starts_with(b"\0asm") {
-        midimon_fuzz::host_oracle::check_module(data);
+        conformance_host::check_module(data);
         return;
     }
     let Ok(wasm) = midimon_fuzz::smith::module(&mut Unstructured::new(data)) else {
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         let name = format!("smith-{:016x}.wasm", fxhash(&wasm));
         let _ = std::fs::write(std::path::Path::new(&dir).join(name), &wasm);
     }
-    midimon_fuzz::host_oracle::check_module(&wasm);
+    conformance_host::check_module(&wasm);
 });
 
 fn fxhash(bytes: &[u8]) -> u64 {

@@ -8,13 +8,17 @@
 
 use std::time::Instant;
 
-use crate::checks::config::{self, PluginMappings};
+use crate::checks::config;
 use crate::checks::size::size_checks;
 use crate::checks::{dynamic, exports, imports};
 use crate::fmt::{format_duration, group};
 use crate::report::{Finding, Report, Unit};
 use crate::runner::Plugin;
 use crate::settings::Settings;
+
+// What `--config` contributes to a check (the mappings read from a MIDIMon `config.toml`),
+// re-exported on purpose: `check` takes them, and a caller without a config passes `None`.
+pub use crate::checks::config::{PluginMapping, PluginMappings};
 
 /// The magic number every wasm binary starts with.
 const WASM_MAGIC: &[u8] = b"\0asm";

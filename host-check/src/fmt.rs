@@ -66,6 +66,29 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// `text` in an ANSI colour (`code`, e.g. `1` bold, `32` green) when `colour` is on, plain
+/// otherwise; written straight into the surrounding formatter, so nothing is allocated.
+pub fn paint<T: std::fmt::Display>(colour: bool, code: &str, text: T) -> Painted<'_, T> {
+    Painted { colour, code, text }
+}
+
+/// What [`paint`] returns.
+pub struct Painted<'a, T> {
+    colour: bool,
+    code: &'a str,
+    text: T,
+}
+
+impl<T: std::fmt::Display> std::fmt::Display for Painted<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.colour {
+            write!(f, "\x1b[{}m{}\x1b[0m", self.code, self.text)
+        } else {
+            write!(f, "{}", self.text)
+        }
+    }
+}
+
 /// Most names listed in one line (e.g. the imported WASI functions).
 pub const MAX_NAMES: usize = 20;
 
@@ -137,6 +160,15 @@ mod tests {
         assert_eq!(printable("plain é"), "plain é");
         assert_eq!(printable("\x1b[31mred\r"), "\\u{1b}[31mred\\r");
         assert_eq!(printable_lines("a\x07\nb\n"), "a\\u{7}\nb\n");
+    }
+
+    #[test]
+    fn paints_only_with_colour() {
+        assert_eq!(
+            paint(true, "1;31", "FAIL").to_string(),
+            "\x1b[1;31mFAIL\x1b[0m"
+        );
+        assert_eq!(paint(false, "1;31", format_args!("{}", 7)).to_string(), "7");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! and escapes what it prints for that format, so a plugin's hostile names cannot break out of
 //! it.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use crate::fmt::{format_duration, printable};
 use crate::report::{Report, Status};
@@ -15,126 +15,147 @@ use crate::report::{Report, Status};
 /// GitHub workflow commands: one `::error` per failure and one `::warning` per warning, titled
 /// with the check id, then a `::notice` with the verdict.
 pub fn github(report: &Report) -> String {
-    let mut out = String::new();
-    for c in &report.checks {
-        let level = match c.status {
-            Status::Fail => "error",
-            Status::Warn => "warning",
-            Status::Pass | Status::Skip => continue,
-        };
-        let _ = writeln!(
-            out,
-            "::{level} file={},title=host-check {}::{}",
-            github_property(&report.file),
-            github_property(&c.id),
-            github_data(&c.detail)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "::notice title=host-check::{}",
-        github_data(&verdict_line(report))
-    );
-    out
+    Github(report).to_string()
 }
 
 /// JUnit XML: one test case per check, failed, skipped or passed; warnings pass with their
 /// detail in `system-out` (they fail only with `--strict`, where they are failures).
 pub fn junit(report: &Report) -> String {
-    let count = |s| report.with_status(s).count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"host-check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
-        report.checks.len(),
-        count(Status::Fail),
-        count(Status::Skip),
-        report.elapsed.as_secs_f64()
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-        xml(&report.file),
-        report.checks.len(),
-        count(Status::Fail),
-        count(Status::Skip)
-    );
-    for c in &report.checks {
-        let open = format!(
-            "    <testcase classname=\"host-check\" name=\"{}\"",
-            xml(&c.id)
-        );
-        match c.status {
-            Status::Pass => {
-                let _ = writeln!(out, "{open}/>");
-            }
-            Status::Warn => {
-                let _ = writeln!(
-                    out,
-                    "{open}><system-out>WARN {}</system-out></testcase>",
-                    xml(&c.detail)
-                );
-            }
-            Status::Skip => {
-                let _ = writeln!(
-                    out,
-                    "{open}><skipped message=\"{}\"/></testcase>",
-                    xml(&c.detail)
-                );
-            }
-            Status::Fail => {
-                let _ = writeln!(
-                    out,
-                    "{open}><failure message=\"{}\"/></testcase>",
-                    xml(&c.detail)
-                );
-            }
-        }
-    }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    Junit(report).to_string()
 }
 
 /// A Markdown job summary: the verdict, the failures and warnings, then every check in a table.
 pub fn markdown(report: &Report) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "### host-check: `{}`\n\n**{}**\n",
-        md_code(&report.file),
-        md(&verdict_line(report))
-    );
-    for (status, label) in [(Status::Fail, "FAIL"), (Status::Warn, "WARN")] {
-        for c in report.with_status(status) {
-            let _ = writeln!(out, "- **{label}** `{}`: {}", md_code(&c.id), md(&c.detail));
+    Markdown(report).to_string()
+}
+
+/// The report as GitHub workflow commands (see [`github`]).
+struct Github<'a>(&'a Report);
+
+impl fmt::Display for Github<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.0;
+        for c in &report.checks {
+            let level = match c.status {
+                Status::Fail => "error",
+                Status::Warn => "warning",
+                Status::Pass | Status::Skip => continue,
+            };
+            writeln!(
+                f,
+                "::{level} file={},title=host-check {}::{}",
+                github_property(&report.file),
+                github_property(&c.id),
+                github_data(&c.detail)
+            )?;
         }
+        writeln!(
+            f,
+            "::notice title=host-check::{}",
+            github_data(&Verdict(report).to_string())
+        )
     }
-    out.push_str("\n| check | status | detail |\n|---|---|---|\n");
-    for c in &report.checks {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} |",
-            md_code(&c.id),
-            c.status.label(),
-            md(&c.detail)
-        );
+}
+
+/// The report as JUnit XML (see [`junit`]).
+struct Junit<'a>(&'a Report);
+
+impl fmt::Display for Junit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.0;
+        let count = |s| report.with_status(s).count();
+        writeln!(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(
+            f,
+            "<testsuites name=\"host-check\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+            report.checks.len(),
+            count(Status::Fail),
+            count(Status::Skip),
+            report.elapsed.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+            xml(&report.file),
+            report.checks.len(),
+            count(Status::Fail),
+            count(Status::Skip)
+        )?;
+        for c in &report.checks {
+            write!(
+                f,
+                "    <testcase classname=\"host-check\" name=\"{}\"",
+                xml(&c.id)
+            )?;
+            match c.status {
+                Status::Pass => writeln!(f, "/>")?,
+                Status::Warn => writeln!(
+                    f,
+                    "><system-out>WARN {}</system-out></testcase>",
+                    xml(&c.detail)
+                )?,
+                Status::Skip => {
+                    writeln!(f, "><skipped message=\"{}\"/></testcase>", xml(&c.detail))?
+                }
+                Status::Fail => {
+                    writeln!(f, "><failure message=\"{}\"/></testcase>", xml(&c.detail))?
+                }
+            }
+        }
+        writeln!(f, "  </testsuite>\n</testsuites>")
     }
-    out
+}
+
+/// The report as a Markdown job summary (see [`markdown`]).
+struct Markdown<'a>(&'a Report);
+
+impl fmt::Display for Markdown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.0;
+        writeln!(
+            f,
+            "### host-check: `{}`\n\n**{}**\n",
+            md_code(&report.file),
+            md(&Verdict(report).to_string())
+        )?;
+        for (status, label) in [(Status::Fail, "FAIL"), (Status::Warn, "WARN")] {
+            for c in report.with_status(status) {
+                writeln!(f, "- **{label}** `{}`: {}", md_code(&c.id), md(&c.detail))?;
+            }
+        }
+        write!(f, "\n| check | status | detail |\n|---|---|---|\n")?;
+        for c in &report.checks {
+            writeln!(
+                f,
+                "| `{}` | {} | {} |",
+                md_code(&c.id),
+                c.status.label(),
+                md(&c.detail)
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// `PASS (0 failed, 2 warnings, 50 passed, 1 skipped; 1.2s)`, as the text report ends.
-fn verdict_line(report: &Report) -> String {
-    let count = |s| report.with_status(s).count();
-    format!(
-        "{} ({}{} failed, {} warnings, {} passed, {} skipped; {})",
-        if report.passed() { "PASS" } else { "FAIL" },
-        if report.strict { "strict: " } else { "" },
-        count(Status::Fail),
-        count(Status::Warn),
-        count(Status::Pass),
-        count(Status::Skip),
-        format_duration(report.elapsed)
-    )
+struct Verdict<'a>(&'a Report);
+
+impl fmt::Display for Verdict<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.0;
+        let count = |s| report.with_status(s).count();
+        write!(
+            f,
+            "{} ({}{} failed, {} warnings, {} passed, {} skipped; {})",
+            if report.passed() { "PASS" } else { "FAIL" },
+            if report.strict { "strict: " } else { "" },
+            count(Status::Fail),
+            count(Status::Warn),
+            count(Status::Pass),
+            count(Status::Skip),
+            format_duration(report.elapsed)
+        )
+    }
 }
 
 /// A workflow command's message: control characters shown (so no CR or LF is left) and `%`

@@ -6,8 +6,9 @@
 //! demangled), the data segments, and the metadata `init` declares (obtained by
 //! running `init` under the budgets; if that fails, the reason is shown and the rest stays).
 
-use std::fmt::Write as _;
+use std::fmt;
 
+use crate::attribution::Layout;
 use crate::checks::imports::valid_wasi_import;
 use crate::fmt::{group, printable_lines};
 use crate::metadata::PluginMeta;
@@ -39,131 +40,159 @@ pub(crate) fn inspect_named(
             .as_ref()
             .and_then(|n| n.functions.get(&f.index).cloned());
     }
-    let mut out = String::new();
-    let _ = writeln!(out, "{file}: {} bytes", group(wasm.len() as u64));
-    render_exports(&info, &mut out);
-    render_imports(&info, &mut out);
-    render_sections(&info, &mut out);
-    render_functions(&info, &mut out);
-    if let Ok(layout) = crate::attribution::Layout::of(wasm, names.as_ref()) {
-        render_data(&layout, &mut out);
-    }
-    out.push_str("\nmetadata:\n");
-    match metadata(wasm, limits) {
-        Ok(meta) => {
-            let _ = writeln!(out, "  name          {}", meta.name);
-            let _ = writeln!(out, "  version       {}", meta.version);
-            let _ = writeln!(out, "  description   {}", meta.description);
-            let _ = writeln!(out, "  author        {}", meta.author);
-            let _ = writeln!(out, "  actions       {}", meta.action_list());
-            let caps = meta.capability_names();
-            let _ = writeln!(
-                out,
-                "  capabilities  {}",
-                if caps.is_empty() {
-                    "none".to_string()
-                } else {
-                    caps.join(", ")
-                }
-            );
-        }
-        Err(why) => {
-            let _ = writeln!(out, "  unavailable: {why}");
-        }
-    }
+    let inspection = Inspection {
+        file,
+        size: wasm.len() as u64,
+        layout: Layout::of(wasm, names.as_ref()).ok(),
+        info,
+        metadata: metadata(wasm, limits),
+    };
     // Names and metadata come from the module: no control characters reach the terminal.
-    Ok(printable_lines(&out))
+    Ok(printable_lines(&inspection.to_string()))
 }
 
-fn render_exports(info: &ModuleInfo, out: &mut String) {
-    let _ = writeln!(out, "\nexports ({}):", info.exports.len());
-    let width = info.exports.iter().map(|e| e.name.len()).max().unwrap_or(0);
-    for e in &info.exports {
-        let _ = writeln!(out, "  {:width$}  {:6}  {}", e.name, e.kind.name(), e.ty);
+/// What `inspect` found in one module; its [`fmt::Display`] is the inspection text (before
+/// control characters are escaped).
+struct Inspection<'a> {
+    file: &'a str,
+    size: u64,
+    info: ModuleInfo,
+    layout: Option<Layout>,
+    metadata: Result<PluginMeta, String>,
+}
+
+impl fmt::Display for Inspection<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {} bytes", self.file, group(self.size))?;
+        self.exports(f)?;
+        self.imports(f)?;
+        self.sections(f)?;
+        self.functions(f)?;
+        if let Some(layout) = &self.layout {
+            data(f, layout)?;
+        }
+        writeln!(f, "\nmetadata:")?;
+        match &self.metadata {
+            Ok(meta) => {
+                writeln!(f, "  name          {}", meta.name)?;
+                writeln!(f, "  version       {}", meta.version)?;
+                writeln!(f, "  description   {}", meta.description)?;
+                writeln!(f, "  author        {}", meta.author)?;
+                writeln!(f, "  actions       {}", meta.action_list())?;
+                let caps = meta.capability_names();
+                if caps.is_empty() {
+                    writeln!(f, "  capabilities  none")
+                } else {
+                    writeln!(f, "  capabilities  {}", caps.join(", "))
+                }
+            }
+            Err(why) => writeln!(f, "  unavailable: {why}"),
+        }
     }
 }
 
-fn render_imports(info: &ModuleInfo, out: &mut String) {
-    let _ = writeln!(out, "\nimports ({}):", info.imports.len());
-    let names: Vec<String> = info
-        .imports
-        .iter()
-        .map(|i| format!("{}::{}", i.module, i.name))
-        .collect();
-    let width = names.iter().map(String::len).max().unwrap_or(0);
-    for (import, name) in info.imports.iter().zip(&names) {
-        let class = match valid_wasi_import(import) {
-            Some(f) => match f.class {
-                WasiClass::Basic => "WASI, always allowed".to_string(),
-                class => format!(
-                    "WASI, needs the {} capability",
-                    class.capability().unwrap_or("?")
-                ),
-            },
-            None if import.module == wasi::WASI_MODULE => "not a valid WASI import".to_string(),
-            None => "not provided by MIDIMon".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  {name:width$}  {:6}  {}  [{class}]",
-            import.kind.name(),
-            import.ty
-        );
+impl Inspection<'_> {
+    fn exports(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.info;
+        writeln!(f, "\nexports ({}):", info.exports.len())?;
+        let width = info.exports.iter().map(|e| e.name.len()).max().unwrap_or(0);
+        for e in &info.exports {
+            writeln!(f, "  {:width$}  {:6}  {}", e.name, e.kind.name(), e.ty)?;
+        }
+        Ok(())
+    }
+
+    fn imports(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.info;
+        writeln!(f, "\nimports ({}):", info.imports.len())?;
+        let names: Vec<String> = info
+            .imports
+            .iter()
+            .map(|i| format!("{}::{}", i.module, i.name))
+            .collect();
+        let width = names.iter().map(String::len).max().unwrap_or(0);
+        for (import, name) in info.imports.iter().zip(&names) {
+            write!(
+                f,
+                "  {name:width$}  {:6}  {}  [",
+                import.kind.name(),
+                import.ty
+            )?;
+            match valid_wasi_import(import) {
+                Some(w) => match w.class {
+                    WasiClass::Basic => write!(f, "WASI, always allowed")?,
+                    class => write!(
+                        f,
+                        "WASI, needs the {} capability",
+                        class.capability().unwrap_or("?")
+                    )?,
+                },
+                None if import.module == wasi::WASI_MODULE => write!(f, "not a valid WASI import")?,
+                None => write!(f, "not provided by MIDIMon")?,
+            }
+            writeln!(f, "]")?;
+        }
+        Ok(())
+    }
+
+    fn sections(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.info;
+        writeln!(f, "\nsections ({}):", info.sections.len())?;
+        writeln!(f, "  {:>3}  {:24}  {:>12}", "ID", "NAME", "BYTES")?;
+        for s in &info.sections {
+            writeln!(
+                f,
+                "  {:>3}  {:24}  {:>12}",
+                s.id,
+                s.name,
+                group(s.size as u64)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn functions(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let info = &self.info;
+        let mut functions: Vec<_> = info.functions.iter().collect();
+        functions.sort_by(|a, b| b.body_size.cmp(&a.body_size).then(a.index.cmp(&b.index)));
+        let total: usize = info.functions.iter().map(|f| f.body_size).sum();
+        writeln!(
+            f,
+            "\nbiggest functions ({} of {}, {} bytes of code in all):",
+            functions.len().min(TOP_FUNCTIONS),
+            functions.len(),
+            group(total as u64)
+        )?;
+        writeln!(f, "  {:>10}  {:>6}  NAME", "BYTES", "INDEX")?;
+        for func in functions.iter().take(TOP_FUNCTIONS) {
+            let name = func.name.as_deref().unwrap_or("(no name section)");
+            writeln!(
+                f,
+                "  {:>10}  {:>6}  {name}",
+                group(func.body_size as u64),
+                func.index
+            )?;
+        }
+        Ok(())
     }
 }
 
-fn render_sections(info: &ModuleInfo, out: &mut String) {
-    let _ = writeln!(out, "\nsections ({}):", info.sections.len());
-    let _ = writeln!(out, "  {:>3}  {:24}  {:>12}", "ID", "NAME", "BYTES");
-    for s in &info.sections {
-        let _ = writeln!(
-            out,
-            "  {:>3}  {:24}  {:>12}",
-            s.id,
-            s.name,
-            group(s.size as u64)
-        );
-    }
-}
-
-fn render_functions(info: &ModuleInfo, out: &mut String) {
-    let mut functions: Vec<_> = info.functions.iter().collect();
-    functions.sort_by(|a, b| b.body_size.cmp(&a.body_size).then(a.index.cmp(&b.index)));
-    let total: usize = info.functions.iter().map(|f| f.body_size).sum();
-    let _ = writeln!(
-        out,
-        "\nbiggest functions ({} of {}, {} bytes of code in all):",
-        functions.len().min(TOP_FUNCTIONS),
-        functions.len(),
-        group(total as u64)
-    );
-    let _ = writeln!(out, "  {:>10}  {:>6}  NAME", "BYTES", "INDEX");
-    for f in functions.iter().take(TOP_FUNCTIONS) {
-        let name = f.name.as_deref().unwrap_or("(no name section)");
-        let _ = writeln!(
-            out,
-            "  {:>10}  {:>6}  {name}",
-            group(f.body_size as u64),
-            f.index
-        );
-    }
-}
-
-fn render_data(layout: &crate::attribution::Layout, out: &mut String) {
+fn data(f: &mut fmt::Formatter<'_>, layout: &Layout) -> fmt::Result {
     let total: u64 = layout.data.iter().map(|d| d.size).sum();
-    let _ = writeln!(
-        out,
+    writeln!(
+        f,
         "\ndata segments ({}, {} bytes in all):",
         layout.data.len(),
         group(total)
-    );
+    )?;
     for d in &layout.data {
         let name = d.name.as_deref().unwrap_or("(no name section)");
-        let _ = writeln!(out, "  {:>10}  {:>6}  {name}", group(d.size), d.index);
+        writeln!(f, "  {:>10}  {:>6}  {name}", group(d.size), d.index)?;
     }
+    Ok(())
 }
 
-/// Instantiates the plugin and reads its metadata, under the limits.
+/// Instantiates the plugin and reads its metadata, under the sandbox limits.
 fn metadata(wasm: &[u8], limits: Limits) -> Result<PluginMeta, String> {
     Plugin::open(wasm, limits, FuelMode::PerInstance)
         .map_err(|e| e.to_string())?

@@ -6,7 +6,7 @@
 //! the time and everything the plugin printed are shown. The instance gets the grants its
 //! metadata declares, as MIDIMon would give them.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::ErrorCode;
@@ -14,9 +14,9 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::fmt::{excerpt, format_duration, group, name_list, one_line, printable_lines};
-use crate::metadata::PluginMeta;
+use crate::metadata::{MetadataProblem, PluginMeta};
 use crate::requests::{describe_code, request_json, Event};
-use crate::runner::{Entry, FuelMode, Limits, Plugin};
+use crate::runner::{Captured, Entry, FuelMode, Limits, Plugin, RequestError, RequestOutcome};
 
 /// What to send.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,85 +59,119 @@ pub fn run(wasm: &[u8], limits: Limits, request: &RunRequest) -> Result<RunOutpu
     let opened = Plugin::open(wasm, limits, FuelMode::PerCall)
         .map_err(|e| RunError::Plugin(e.to_string()))?;
     let meta = &opened.meta;
-
-    let mut out = String::new();
-    match meta {
-        Ok(m) => {
-            let _ = writeln!(out, "plugin     {} {}", m.name, m.version);
-        }
-        Err(e) => {
-            let _ = writeln!(
-                out,
-                "warning    invalid metadata ({e}); running without capabilities"
-            );
-        }
-    }
     let (entry, body) = build(request, meta.as_ref().ok())?;
-    let _ = writeln!(
-        out,
-        "request    {} bytes to {}",
-        group(body.len() as u64),
-        match entry {
-            Entry::Json => "execute (JSON)",
-            Entry::Postcard => "execute_postcard (postcard)",
-        }
-    );
-    if request.verbose {
-        let shown = match entry {
-            Entry::Json => excerpt(&body).0,
-            Entry::Postcard => body
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        };
-        let _ = writeln!(out, "body       {}", one_line(&shown));
-    }
-
     let (mut instance, _) = opened
         .ready_instance()
         .map_err(|e| RunError::Plugin(e.to_string()))?;
     let result = instance.request_to(entry, &body);
-    let exit_code = match &result {
-        Ok(o) => {
-            let _ = writeln!(out, "returned   {}", describe_code(o.code));
-            if let Some(hint) = hint(o.code, meta.as_ref().ok(), request) {
-                let _ = writeln!(out, "hint       {hint}");
-            }
-            let _ = writeln!(out, "fuel       {}", group(o.fuel));
-            let _ = writeln!(
-                out,
-                "time       {} (host cycle {})",
-                format_duration(o.elapsed),
-                format_duration(o.cycle_elapsed)
-            );
-            u8::from(o.code != 0)
-        }
-        Err(e) => {
-            let _ = writeln!(out, "failed     {e}");
-            1
-        }
+    let ran = Ran {
+        meta,
+        entry,
+        body: &body,
+        verbose: request.verbose,
+        hint: result
+            .as_ref()
+            .ok()
+            .and_then(|o| hint(o.code, meta.as_ref().ok(), request)),
+        result,
+        memory: instance.memory_size(),
+        captured: instance.captured_output(),
     };
-    let _ = writeln!(out, "memory     {} bytes", group(instance.memory_size()));
-    let captured = instance.captured_output();
-    for (name, bytes) in [("stdout", &captured.stdout), ("stderr", &captured.stderr)] {
-        if bytes.is_empty() {
-            continue;
-        }
-        let (text, cut) = excerpt(bytes);
-        let _ = writeln!(out, "{name}:");
-        for line in text.lines() {
-            let _ = writeln!(out, "  {line}");
-        }
-        if cut > 0 {
-            let _ = writeln!(out, "  ... ({} more bytes)", group(cut as u64));
-        }
-    }
     Ok(RunOutput {
         // Output and names come from the plugin: no control characters reach the terminal.
-        text: printable_lines(&out),
-        exit_code,
+        text: printable_lines(&ran.to_string()),
+        exit_code: ran.exit_code(),
     })
+}
+
+/// One request and what came of it; its [`fmt::Display`] is `run`'s text (before control
+/// characters are escaped).
+struct Ran<'a> {
+    meta: &'a Result<PluginMeta, MetadataProblem>,
+    entry: Entry,
+    body: &'a [u8],
+    verbose: bool,
+    result: Result<RequestOutcome, RequestError>,
+    hint: Option<String>,
+    memory: u64,
+    captured: Captured,
+}
+
+impl Ran<'_> {
+    /// 0 when the plugin returned 0, 1 otherwise.
+    fn exit_code(&self) -> u8 {
+        match &self.result {
+            Ok(o) => u8::from(o.code != 0),
+            Err(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Ran<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.meta {
+            Ok(m) => writeln!(f, "plugin     {} {}", m.name, m.version)?,
+            Err(e) => writeln!(
+                f,
+                "warning    invalid metadata ({e}); running without capabilities"
+            )?,
+        }
+        writeln!(
+            f,
+            "request    {} bytes to {}",
+            group(self.body.len() as u64),
+            match self.entry {
+                Entry::Json => "execute (JSON)",
+                Entry::Postcard => "execute_postcard (postcard)",
+            }
+        )?;
+        if self.verbose {
+            let shown = match self.entry {
+                Entry::Json => excerpt(self.body).0,
+                Entry::Postcard => self
+                    .body
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            writeln!(f, "body       {}", one_line(&shown))?;
+        }
+        match &self.result {
+            Ok(o) => {
+                writeln!(f, "returned   {}", describe_code(o.code))?;
+                if let Some(hint) = &self.hint {
+                    writeln!(f, "hint       {hint}")?;
+                }
+                writeln!(f, "fuel       {}", group(o.fuel))?;
+                writeln!(
+                    f,
+                    "time       {} (host cycle {})",
+                    format_duration(o.elapsed),
+                    format_duration(o.cycle_elapsed)
+                )?;
+            }
+            Err(e) => writeln!(f, "failed     {e}")?,
+        }
+        writeln!(f, "memory     {} bytes", group(self.memory))?;
+        for (name, bytes) in [
+            ("stdout", &self.captured.stdout),
+            ("stderr", &self.captured.stderr),
+        ] {
+            if bytes.is_empty() {
+                continue;
+            }
+            let (text, cut) = excerpt(bytes);
+            writeln!(f, "{name}:")?;
+            for line in text.lines() {
+                writeln!(f, "  {line}")?;
+            }
+            if cut > 0 {
+                writeln!(f, "  ... ({} more bytes)", group(cut as u64))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What an author can do about a code: the declared actions for 3, the params' type for 4.

@@ -89,6 +89,9 @@ pub struct WasiFunction {
     pub class: WasiClass,
 }
 
+// Only the tests read the table's signatures as text (the checks compare them as
+// `module::Signature`, built by `Signature::of_wasi`): an independent rendering to check that one.
+#[cfg(test)]
 impl WasiFunction {
     /// The signature as text, e.g. `"(i32, i32) -> i32"`; `"(i32) -> ()"` for
     /// a function without results and `"(i64, i32) -> (i32, i32)"` style for
@@ -105,6 +108,7 @@ impl WasiFunction {
 }
 
 /// Joins value type names with `", "`.
+#[cfg(test)]
 fn join(types: &[ValType]) -> String {
     types
         .iter()

@@ -1,7 +1,7 @@
 //! The text of `host-check diff`: the metric table, the items that grew most, the notes and one
 //! `FAIL <metric>: <why>` line per `--max-growth` failure (the same shape as `check`'s).
 
-use std::fmt::Write as _;
+use std::fmt;
 use std::time::Duration;
 
 use super::model::{DiffReport, Figure, Items};
@@ -59,70 +59,84 @@ pub fn largest_growth(items: &Items) -> String {
 
 /// The whole text report.
 pub fn render(report: &DiffReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "host-check diff: {} -> {}", report.old, report.new);
-    let _ = writeln!(
-        out,
-        "\n  {:34}  {:>12}  {:>12}  {:>12}  {:>9}",
-        "METRIC", "OLD", "NEW", "DELTA", "%"
-    );
-    for m in &report.metrics {
-        let cell = |f: Option<Figure>| f.map_or("-".to_string(), |f| figure(f, m.unit));
-        let delta = m.delta.map_or("-".to_string(), |d| delta_text(d, m.unit));
-        let percent = m.percent.map_or("-".to_string(), |p| format!("{p:+.2}%"));
-        let _ = writeln!(
-            out,
-            "  {:34}  {:>12}  {:>12}  {:>12}  {:>9}",
-            m.label,
-            cell(m.old),
-            cell(m.new),
-            delta,
-            percent
-        );
-    }
-    out.push_str(
-        "  (latency rows are wall time on this machine: noisy, informational, never gated)\n",
-    );
-    if let Some(items) = &report.items {
-        let how = match items.matched_by {
-            MatchedBy::Name => "by name",
-            MatchedBy::Index => "by index: no name section",
-        };
-        render_items(&mut out, "functions", how, &items.functions);
-        render_items(&mut out, "data segments", how, &items.data);
-    }
-    if !report.notes.is_empty() {
-        out.push('\n');
-        for note in &report.notes {
-            let _ = writeln!(out, "note: {note}");
-        }
-    }
-    out.push('\n');
-    for f in &report.failures {
-        let _ = writeln!(out, "FAIL {}: {}", f.id, f.detail);
-    }
-    match report.max_growth_percent {
-        None => out.push_str("no --max-growth: growth is reported, not gated\n"),
-        Some(_) if report.failures.is_empty() => {
-            out.push_str("PASS: no size or fuel metric grew beyond --max-growth\n");
-        }
-        Some(_) => {}
-    }
     // Names come from the modules: no control characters reach the terminal.
-    printable_lines(&out)
+    printable_lines(&DiffText(report).to_string())
 }
 
-fn render_items(out: &mut String, kind: &str, how: &str, changes: &[ItemChange]) {
+/// The text of a [`DiffReport`] (before control characters are escaped).
+struct DiffText<'a>(&'a DiffReport);
+
+impl fmt::Display for DiffText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let report = self.0;
+        writeln!(f, "host-check diff: {} -> {}", report.old, report.new)?;
+        writeln!(
+            f,
+            "\n  {:34}  {:>12}  {:>12}  {:>12}  {:>9}",
+            "METRIC", "OLD", "NEW", "DELTA", "%"
+        )?;
+        for m in &report.metrics {
+            let cell = |f: Option<Figure>| f.map_or("-".to_string(), |f| figure(f, m.unit));
+            let delta = m.delta.map_or("-".to_string(), |d| delta_text(d, m.unit));
+            let percent = m.percent.map_or("-".to_string(), |p| format!("{p:+.2}%"));
+            writeln!(
+                f,
+                "  {:34}  {:>12}  {:>12}  {:>12}  {:>9}",
+                m.label,
+                cell(m.old),
+                cell(m.new),
+                delta,
+                percent
+            )?;
+        }
+        writeln!(
+            f,
+            "  (latency rows are wall time on this machine: noisy, informational, never gated)"
+        )?;
+        if let Some(items) = &report.items {
+            let how = match items.matched_by {
+                MatchedBy::Name => "by name",
+                MatchedBy::Index => "by index: no name section",
+            };
+            render_items(f, "functions", how, &items.functions)?;
+            render_items(f, "data segments", how, &items.data)?;
+        }
+        if !report.notes.is_empty() {
+            writeln!(f)?;
+            for note in &report.notes {
+                writeln!(f, "note: {note}")?;
+            }
+        }
+        writeln!(f)?;
+        for failure in &report.failures {
+            writeln!(f, "FAIL {}: {}", failure.id, failure.detail)?;
+        }
+        match report.max_growth_percent {
+            None => writeln!(f, "no --max-growth: growth is reported, not gated"),
+            Some(_) if report.failures.is_empty() => {
+                writeln!(f, "PASS: no size or fuel metric grew beyond --max-growth")
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+fn render_items(
+    f: &mut fmt::Formatter<'_>,
+    kind: &str,
+    how: &str,
+    changes: &[ItemChange],
+) -> fmt::Result {
     let grown = changes.iter().filter(|c| c.delta > 0).count();
     let shrunk = changes.len() - grown;
-    let _ = writeln!(
-        out,
+    writeln!(
+        f,
         "\n{kind} ({how}): {grown} grew or appeared, {shrunk} shrank or went"
-    );
+    )?;
     if changes.is_empty() {
-        return;
+        return Ok(());
     }
-    let _ = writeln!(out, "  {:>9}  {:>9}  {:>9}  NAME", "DELTA", "OLD", "NEW");
+    writeln!(f, "  {:>9}  {:>9}  {:>9}  NAME", "DELTA", "OLD", "NEW")?;
     // The largest growth first, then the largest shrinking (the list is sorted by delta).
     let shown = changes
         .iter()
@@ -136,13 +150,14 @@ fn render_items(out: &mut String, kind: &str, how: &str, changes: &[ItemChange])
                 .take(SHOWN_ITEMS / 2),
         );
     for c in shown {
-        let _ = writeln!(
-            out,
+        writeln!(
+            f,
             "  {:>9}  {:>9}  {:>9}  {}",
             delta_text(c.delta as f64, "bytes"),
             group(c.old),
             group(c.new),
             c.item
-        );
+        )?;
     }
+    Ok(())
 }

@@ -36,7 +36,7 @@ impl Signature {
     }
 
     /// The signature of a WASI preview 1 function.
-    pub fn of_wasi(f: &wasi::WasiFunction) -> Signature {
+    pub(crate) fn of_wasi(f: &wasi::WasiFunction) -> Signature {
         let names = |types: &[wasi::ValType]| types.iter().map(|t| t.name().to_string()).collect();
         Signature {
             params: names(f.params),

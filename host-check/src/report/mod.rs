@@ -18,6 +18,10 @@ mod tests;
 mod text;
 
 pub use content::{DaemonEvent, NotePath, PhaseOutput, Report};
+// The module facts and figures a report holds, re-exported on purpose: they are part of the
+// report's data (its `exports`, `imports` and latencies), defined where they are computed.
+pub use crate::module::{ExportInfo, ExternKind, ImportInfo, Signature};
+pub use crate::stats::Latency;
 pub use finding::{Finding, Measure, Status, Unit, README_RULE};
 pub use json::SCHEMA_VERSION;
-pub use text::TextStyle;
+pub use text::{ReportText, TextStyle};

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use crate::fmt::{format_duration, one_line};
 
-/// Why a module could not be turned into a [`Plugin`].
+/// Why a module could not be turned into a [`Plugin`](super::Plugin).
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum LoadError {
     /// The engine configuration was rejected (a bug in host-check, not in the plugin).
@@ -21,7 +21,7 @@ pub enum LoadError {
     /// A function's control flow is over the static limits of [`crate::control_flow`].
     #[error("not compiled: {0}")]
     ControlFlow(String),
-    /// The compilation took longer than [`Limits::max_compile_time`].
+    /// The compilation took longer than [`Limits::max_compile_time`](super::Limits::max_compile_time).
     #[error("compilation did not finish within {} (--max-compile-time); the module is too large or too complex to check", format_duration(*budget))]
     CompileTimedOut {
         /// The budget.
@@ -47,7 +47,7 @@ pub enum CallError {
     /// The calls of this plugin used up the whole wall-time budget of one check.
     #[error("check time spent: the plugin's calls used the whole budget of {} for one check (--max-check-time)", format_duration(*budget))]
     CheckTimeSpent {
-        /// [`Limits::max_check_time`].
+        /// [`Limits::max_check_time`](super::Limits::max_check_time).
         budget: Duration,
     },
     /// The sandbox directory grew past the disk budget; the call was interrupted (or had
@@ -56,7 +56,7 @@ pub enum CallError {
         "disk limit: the sandbox directory reached {used} bytes (limit {limit} bytes, --max-disk)"
     )]
     DiskLimit {
-        /// The usage measured, in bytes (see [`crate::disk::usage`]).
+        /// The usage measured, in bytes (by host-check's `disk::usage`).
         used: u64,
         /// The limit, in bytes.
         limit: u64,
@@ -122,7 +122,7 @@ pub enum CallError {
     MetadataTooLarge {
         /// The length returned.
         len: u32,
-        /// [`abi::MAX_METADATA_LEN`].
+        /// [`MAX_METADATA_LEN`](core_abi::abi::MAX_METADATA_LEN).
         max: usize,
     },
     /// A request body longer than a wasm32 length.

@@ -27,7 +27,7 @@
 //!   and gives up after [`Limits::max_compile_time`] (the thread is abandoned; the process
 //!   exits without waiting for it);
 //! - **disk**: the sandbox directory is measured while an instance runs and after every call,
-//!   against [`Limits::max_disk`] (see [`crate::disk`]);
+//!   against [`Limits::max_disk`] (measured by host-check's `disk` module);
 //! - **memory**: a [`ResourceLimiter`](wasmtime::ResourceLimiter) that allows one instance with one memory of at most
 //!   [`Limits::max_memory`] bytes (inclusive) and at most [`MAX_TABLES`] tables of
 //!   [`MAX_TABLE_ELEMENTS`] elements. A denied `memory.grow` returns -1 to the plugin (no trap),

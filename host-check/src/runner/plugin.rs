@@ -80,7 +80,7 @@ impl Plugin {
         })
     }
 
-    /// The largest disk usage of a sandbox directory measured so far (see [`crate::disk`]).
+    /// The largest disk usage of a sandbox directory measured so far (measured by host-check's `disk` module).
     pub fn disk_used(&self) -> u64 {
         self.disk_used.load(Ordering::Relaxed)
     }

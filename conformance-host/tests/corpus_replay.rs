@@ -1,5 +1,5 @@
-//! Replays the fuzzers' regression corpus (`fuzz/corpus/`) on stable, through the same oracles
-//! the fuzz targets use (`fuzz/src/host_oracle.rs`, included below, on the `conformance` model):
+//! Replays the fuzzers' regression corpus (`fuzz/corpus/`) on stable, through the very oracle
+//! the fuzz targets use (this crate's, on the `conformance` model):
 //!
 //! - `hostcheck_module/*.wasm`: host-check's whole `check` with small budgets returns a verdict,
 //!   in bounded time, without panicking;
@@ -7,22 +7,35 @@
 //!   `execute` and `execute_postcard`: no trap, the codes core-abi predicts, JSON and postcard
 //!   agreeing, memory bounded.
 
-use conformance::corpus::{corpus, file_name as name};
+use std::path::PathBuf;
+use std::process::Command;
 
-mod common;
-// The host-side oracle is the fuzz crate's (which cannot be a dependency: it links libFuzzer);
-// the corpus listing and the core-abi reference it uses come from the `conformance` crate.
-#[path = "../../fuzz/src/host_oracle.rs"]
-mod host_oracle;
+use conformance::corpus::{corpus, file_name as name};
+use conformance_host::{check_module, Guest};
 
 /// Builds the template plugin the way `make build-release` does (a no-op when it is fresh)
 /// and returns the module.
 fn template() -> Vec<u8> {
-    let path = common::build_plugin(
-        "template-nostd",
-        "wasm32-unknown-unknown",
-        "template_nostd.wasm",
-    );
+    let workspace = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let status = Command::new(env!("CARGO"))
+        .current_dir(&workspace)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "template-nostd",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "plugin",
+        ])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p template-nostd failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    let path = target.join("wasm32-unknown-unknown/plugin/template_nostd.wasm");
     std::fs::read(path).expect("the template was built")
 }
 
@@ -38,7 +51,7 @@ fn hostcheck_module_corpus() {
             "fuzz/corpus/hostcheck_module/{} is not a module",
             name(path)
         );
-        let outcome = std::panic::catch_unwind(|| host_oracle::check_module(&wasm));
+        let outcome = std::panic::catch_unwind(|| check_module(&wasm));
         assert!(
             outcome.is_ok(),
             "fuzz/corpus/hostcheck_module/{} fails (message above)",
@@ -50,7 +63,7 @@ fn hostcheck_module_corpus() {
 
 #[test]
 fn guest_execute_corpus() {
-    let mut guest = host_oracle::Guest::new(&template());
+    let mut guest = Guest::new(&template());
     let files = corpus("guest_execute");
     for path in &files {
         let body = std::fs::read(path).expect("readable corpus file");
@@ -73,7 +86,7 @@ fn guest_execute_corpus() {
 fn template_passes_with_the_fuzzing_budgets() {
     // The small budgets the modules are checked with are still enough for a real plugin, so the
     // fuzzer's dynamic checks run to the end rather than stopping at the first budget.
-    let report = host_oracle::check_module(&template());
+    let report = check_module(&template());
     let failed: Vec<String> = report
         .checks
         .iter()

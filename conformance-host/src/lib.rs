@@ -1,9 +1,9 @@
-//! Oracles for host-check and for the built template plugin.
+//! The host-side oracle: host-check's checks on any module, and the built template plugin.
 //!
-//! One copy, two users: the fuzz targets reach this file through `midimon_fuzz::host_oracle`,
-//! and `host-check/tests/corpus_replay.rs` includes it with `#[path]` to replay `fuzz/corpus/`
-//! on stable. It may therefore only use what both see: `host_check`, `core_abi` (with `std`),
-//! `wasmparser` and `serde_json`.
+//! One copy, two users: the fuzz targets (`fuzz/`, `hostcheck_module` and `guest_execute`) and
+//! the stable replay of their corpus (`tests/corpus_replay.rs`, run by `make test`). It lives
+//! in a crate of its own above host-check, so neither user includes the file by path and
+//! host-check's tests never depend on a crate that depends on host-check.
 //!
 //! - [`check_module`]: any bytes through host-check's whole `check` (static and dynamic) with
 //!   small budgets: no panic, a verdict, and in bounded time.
@@ -11,8 +11,10 @@
 //!   own `alloc` → write → `execute` → `dealloc` cycle and through `execute_postcard`: no trap,
 //!   the code core-abi predicts natively, JSON and postcard agree on the same event, and memory
 //!   stays bounded over any number of requests.
+//!
+//! It judges by core-abi's reference model in the `conformance` crate.
 
-#![allow(dead_code)]
+#![warn(missing_docs)]
 
 use std::time::{Duration, Instant};
 
