@@ -4,7 +4,7 @@
 //! numbers come first in each row and the name last, because demangled Rust paths are long
 //! and ragged; names come from the plugin, so the text goes through `printable_lines`.
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use serde::Serialize;
 
@@ -15,70 +15,84 @@ use crate::requests::describe_code;
 /// The profile as a table: header, one row per function that ran, the total and the
 /// self-check (a `WARN` line when the counted fuel is not wasmtime's).
 pub fn text(plugin: &str, profile: &Profile) -> String {
-    let mut out = String::new();
-    let flow = match profile.flow {
-        Flow::Readme => "the README's host cycle (init, alloc, write, execute, dealloc)",
-        Flow::Daemon => "MIDIMon's daemon flow (fresh instance, no init, alloc, write, execute)",
-    };
-    let _ = writeln!(out, "profile    {plugin}");
-    let _ = writeln!(
-        out,
-        "request    {} bytes to execute, {flow}",
-        group(profile.request_bytes as u64)
-    );
-    let _ = writeln!(out, "returned   {}", describe_code(profile.code));
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{:>12} {:>7} {:>10}  function",
-        "self fuel", "%", "calls"
-    );
-    let total = profile.counted_fuel;
-    for row in &profile.functions {
-        let name = row
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("func[{}]", row.index));
-        let _ = writeln!(
-            out,
-            "{:>12} {:>7} {:>10}  {name}",
-            group(row.self_fuel),
-            percent(row.self_fuel, total),
-            group(row.calls)
-        );
-    }
-    let calls: u64 = profile.functions.iter().map(|r| r.calls).sum();
-    let _ = writeln!(
-        out,
-        "{:>12} {:>7} {:>10}  total ({} functions ran)",
-        group(total),
-        percent(total, total),
-        group(calls),
-        profile.functions.len()
-    );
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "fuel       {} counted, {} charged by wasmtime to execute on the uninstrumented module{}",
-        group(profile.counted_fuel),
-        group(profile.measured_fuel),
-        if profile.exact { " (equal)" } else { "" }
-    );
-    let mut outside = format!("alloc {}", group(profile.alloc_fuel));
-    if let Some(start) = profile.start_fuel {
-        let _ = write!(outside, ", start function {}", group(start));
-    }
-    let _ = writeln!(out, "not shown  {outside} fuel (before execute)");
-    if !profile.exact {
-        let _ = writeln!(
-            out,
-            "WARN profile.exact: the profile counted {} fuel but wasmtime charged {}: \
-             these figures are wrong (please report this, with the plugin)",
+    printable_lines(&Table { plugin, profile }.to_string())
+}
+
+/// [`text`] before control characters are escaped.
+struct Table<'a> {
+    plugin: &'a str,
+    profile: &'a Profile,
+}
+
+impl fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let profile = self.profile;
+        let flow = match profile.flow {
+            Flow::Readme => "the README's host cycle (init, alloc, write, execute, dealloc)",
+            Flow::Daemon => {
+                "MIDIMon's daemon flow (fresh instance, no init, alloc, write, execute)"
+            }
+        };
+        writeln!(f, "profile    {}", self.plugin)?;
+        writeln!(
+            f,
+            "request    {} bytes to execute, {flow}",
+            group(profile.request_bytes as u64)
+        )?;
+        writeln!(f, "returned   {}", describe_code(profile.code))?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "{:>12} {:>7} {:>10}  function",
+            "self fuel", "%", "calls"
+        )?;
+        let total = profile.counted_fuel;
+        for row in &profile.functions {
+            let name = row
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("func[{}]", row.index));
+            writeln!(
+                f,
+                "{:>12} {:>7} {:>10}  {name}",
+                group(row.self_fuel),
+                percent(row.self_fuel, total),
+                group(row.calls)
+            )?;
+        }
+        let calls: u64 = profile.functions.iter().map(|r| r.calls).sum();
+        writeln!(
+            f,
+            "{:>12} {:>7} {:>10}  total ({} functions ran)",
+            group(total),
+            percent(total, total),
+            group(calls),
+            profile.functions.len()
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "fuel       {} counted, {} charged by wasmtime to execute on the uninstrumented module{}",
             group(profile.counted_fuel),
-            group(profile.measured_fuel)
-        );
+            group(profile.measured_fuel),
+            if profile.exact { " (equal)" } else { "" }
+        )?;
+        write!(f, "not shown  alloc {}", group(profile.alloc_fuel))?;
+        if let Some(start) = profile.start_fuel {
+            write!(f, ", start function {}", group(start))?;
+        }
+        writeln!(f, " fuel (before execute)")?;
+        if !profile.exact {
+            writeln!(
+                f,
+                "WARN profile.exact: the profile counted {} fuel but wasmtime charged {}: \
+                 these figures are wrong (please report this, with the plugin)",
+                group(profile.counted_fuel),
+                group(profile.measured_fuel)
+            )?;
+        }
+        Ok(())
     }
-    printable_lines(&out)
 }
 
 /// `share` of `total` as a percentage with one decimal (`-` when the total is 0).
