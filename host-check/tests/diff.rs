@@ -266,7 +266,15 @@ fn a_two_kib_regression_in_a_scaffolded_plugin_fails_max_growth_one_percent() {
         .unwrap_or_else(|| panic!("no size failure:\n{}", out.stdout));
     assert!(line.contains("largest growth: data .rodata +2,"), "{line}");
     assert!(out.stdout.contains("functions (by name)"), "{}", out.stdout);
-    assert!(out.stdout.contains("grows::table_gate"), "{}", out.stdout);
+    // `midimon_plugin!` calls handlers directly, so the compiler inlines the new one into the
+    // export that dispatches to it: its code shows up, by name, as `execute` growing.
+    let grew = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("functions (by name)"))
+        .find(|l| l.trim_end().ends_with(" execute"))
+        .unwrap_or_else(|| panic!("execute is not listed as grown:\n{}", out.stdout));
+    assert!(grew.trim_start().starts_with('+'), "{grew}");
     let sizes = [&old, &new].map(|p| std::fs::metadata(p).expect("module").len());
     assert!(
         (2048..4096).contains(&(sizes[1] - sizes[0])),
