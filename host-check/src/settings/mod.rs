@@ -27,6 +27,8 @@ pub mod units;
 use std::path::Path;
 
 pub use file::{keys, toml_error, BudgetError};
+// Why a budget file could not be read ([`BudgetError::Io`]), re-exported on purpose.
+pub use crate::input::{FileKind, InputError};
 pub use limits::{
     default_check_time, LimitOverrides, Limits, CHECK_TIME_TIMEOUTS, DEFAULT_MAX_COMPILE_TIME,
     DEFAULT_MAX_DISK, DEFAULT_MAX_FUEL, DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT,
