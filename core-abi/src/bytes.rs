@@ -102,17 +102,24 @@ pub(crate) fn varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
             *pos += 1;
             Some(u64::from(byte))
         }
-        _ => long_varint(bytes, pos, bits),
+        _ => {
+            let (value, end) = long_varint(bytes, *pos, bits)?;
+            *pos = end;
+            Some(value)
+        }
     }
 }
 
-/// [`varint`] of any length.
+/// [`varint`] of any length: the value and the position after it.
+///
+/// The position goes in and out by value: a `&mut` would take the caller's position out of
+/// a wasm local into its stack frame, a load and a store on every use in the caller.
 #[inline(never)]
-fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
+fn long_varint(bytes: &[u8], pos: usize, bits: u32) -> Option<(u64, usize)> {
     // Up to eight bytes from one load: the first byte without its high bit ends the varint,
     // and the 7-bit groups are gathered with shifts and masks. A 32-bit varint of five bytes
     // may carry only four bits in the last; a 64-bit one of nine or ten takes the loop.
-    if let Some(word) = load_u64(bytes, *pos) {
+    if let Some(word) = load_u64(bytes, pos) {
         let last = (!word & 0x8080_8080_8080_8080).trailing_zeros() / 8;
         let len = last + 1;
         if len <= 8 && (bits == 64 || len < 5 || (len == 5 && word >> 36 & 0x0F == 0)) {
@@ -126,13 +133,12 @@ fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
                 | (word >> 5 & 0x7F << 35)
                 | (word >> 6 & 0x7F << 42)
                 | (word >> 7 & 0x7F << 49);
-            *pos += len as usize;
-            return Some(groups & ((1 << (7 * len)) - 1));
+            return Some((groups & ((1 << (7 * len)) - 1), pos + len as usize));
         }
     }
     let mut value: u64 = 0;
     let mut shift = 0;
-    let mut at = *pos;
+    let mut at = pos;
     loop {
         let byte = *bytes.get(at)?;
         at += 1;
@@ -143,8 +149,7 @@ fn long_varint(bytes: &[u8], pos: &mut usize, bits: u32) -> Option<u64> {
         }
         value |= payload << shift;
         if byte < 0x80 {
-            *pos = at;
-            return Some(value);
+            return Some((value, at));
         }
         shift += 7;
         if shift >= bits {
