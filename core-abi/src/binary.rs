@@ -12,10 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::varint;
+use crate::bytes::{load_u64, varint};
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::request::{take_str, Params, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
+use crate::utf8::is_utf8;
+use crate::request::{Params, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -155,13 +156,7 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     }
     let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
     let pairs = bytes.get(pos..).unwrap_or(&[]);
-    let mut rest = pairs;
-    for _ in 0..count {
-        // Each string takes at least one byte, so a forged count ends the loop at the data's end.
-        take_str(&mut rest).ok_or(MALFORMED)?;
-        take_str(&mut rest).ok_or(MALFORMED)?;
-    }
-    if !rest.is_empty() {
+    if !strings_fill(bytes, pos, 2 * count) {
         return Err(MALFORMED);
     }
     let [velocity, note, cc, value] = midi;
@@ -176,6 +171,50 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
             metadata: Params::binary(pairs, count as usize),
         },
     ))
+}
+
+/// Whether `bytes[pos..]` is exactly `strings` postcard strings (a varint length, then that
+/// many bytes of UTF-8), with nothing after them.
+///
+/// Inlined into the decoder so that the position stays a wasm local. Each string takes at
+/// least one byte, so a forged count ends the loop at the data's end.
+#[inline(always)]
+fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
+    for _ in 0..strings {
+        let Some(len) = varint(bytes, &mut pos, 32) else {
+            return false;
+        };
+        let Some(end) = pos.checked_add(len as usize) else {
+            return false;
+        };
+        let Some(text) = bytes.get(pos..end) else {
+            return false;
+        };
+        if !short_ascii(bytes, end, text.len()) && !is_utf8(text) {
+            return false;
+        }
+        pos = end;
+    }
+    pos == bytes.len()
+}
+
+/// Whether the `len` bytes that end at `end` are ASCII, for `len <= 8`, from the one word that
+/// ends there; false when that says nothing (longer strings, or fewer than 8 bytes before `end`).
+///
+/// A parameter is usually a short ASCII word, and a metadata string always ends at least 8
+/// bytes into a request (the header and the lengths before it take 8), so this usually
+/// replaces the whole UTF-8 check with a load, a mask and a count of leading zeros: the
+/// high bits of the string's bytes are the word's top `len` bytes.
+#[inline(always)]
+fn short_ascii(bytes: &[u8], end: usize, len: usize) -> bool {
+    let word = match end.checked_sub(8) {
+        Some(at) if len <= 8 => load_u64(bytes, at),
+        _ => None,
+    };
+    match word {
+        Some(word) => (word & 0x8080_8080_8080_8080).leading_zeros() as usize >= 8 * len,
+        None => false,
+    }
 }
 
 /// Reads the header fields in postcard's encoding of [`BinaryHeader`] (for tests).
