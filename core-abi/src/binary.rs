@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{load_u64, varint};
+use crate::bytes::{load_u64, load_u64_padded, varint};
 use crate::error::ErrorCode;
 use crate::json::Text;
 use crate::utf8::is_utf8;
@@ -135,23 +135,21 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
     let mut pos = 0;
     let action = varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32;
-    let mut midi = [None; 4];
-    let mut out_of_range = false;
-    for slot in &mut midi {
-        // `Option<u8>`: tag 0, or tag 1 and the byte.
-        match bytes.get(pos) {
-            Some(0) => pos += 1,
-            Some(1) => {
-                let byte = *bytes.get(pos + 1).ok_or(MALFORMED)?;
-                out_of_range |= byte > MIDI_MAX;
-                *slot = Some(byte);
-                pos += 2;
-            }
-            _ => return Err(MALFORMED),
-        }
+    // The four `Option<u8>`s (tag 0, or tag 1 and the byte) take at most eight bytes: one
+    // word, zero-padded past the end, holds them all, and each is taken off its low end in
+    // registers. A tag past the end reads as 0 and a value as any byte, but then `pos` ends
+    // past the end: every read beyond the data shows there, and bad tags in `tags`.
+    let mut word = load_u64_padded(bytes, pos);
+    let (mut tags, mut high) = (0, 0);
+    let velocity = take_option(&mut word, &mut pos, &mut tags, &mut high);
+    let note = take_option(&mut word, &mut pos, &mut tags, &mut high);
+    let cc = take_option(&mut word, &mut pos, &mut tags, &mut high);
+    let value = take_option(&mut word, &mut pos, &mut tags, &mut high);
+    if tags > 1 || pos > bytes.len() {
+        return Err(MALFORMED);
     }
     let timestamp = varint(bytes, &mut pos, 64).ok_or(MALFORMED)?;
-    if out_of_range {
+    if high > MIDI_MAX {
         return Err(ErrorCode::InvalidField);
     }
     let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
@@ -159,7 +157,6 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     if !strings_fill(bytes, pos, 2 * count) {
         return Err(MALFORMED);
     }
-    let [velocity, note, cc, value] = midi;
     Ok((
         action,
         RequestContext {
@@ -171,6 +168,24 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
             metadata: Params::binary(pairs, count as usize),
         },
     ))
+}
+
+/// Takes one `Option<u8>` off the low end of `word` (see [`decode_parts`]), moving `pos` past
+/// it, and adds its tag to `tags` and its value to `high`.
+#[inline(always)]
+fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8, high: &mut u8) -> Option<u8> {
+    let tag = *word as u8;
+    let value = (*word >> 8) as u8;
+    *tags |= tag;
+    let step = if tag == 0 { 1 } else { 2 };
+    *word >>= 8 * step;
+    *pos += step;
+    if tag == 0 {
+        None
+    } else {
+        *high |= value;
+        Some(value)
+    }
 }
 
 /// Whether `bytes[pos..]` is exactly `strings` postcard strings (a varint length, then that

@@ -27,6 +27,21 @@ pub(crate) fn load_u64(bytes: &[u8], pos: usize) -> Option<u64> {
     Some(u64::from_le_bytes(*chunk))
 }
 
+/// The eight bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
+#[inline(always)]
+pub(crate) fn load_u64_padded(bytes: &[u8], pos: usize) -> u64 {
+    match load_u64(bytes, pos) {
+        Some(word) => word,
+        None => {
+            let mut word = 0;
+            for i in 0..8 {
+                word |= u64::from(byte_at(bytes, pos.wrapping_add(i))) << (8 * i);
+            }
+            word
+        }
+    }
+}
+
 /// The four bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
 #[inline(always)]
 pub(crate) fn load_u32_padded(bytes: &[u8], pos: usize) -> u32 {
