@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::bytes::{load_u64, load_u64_padded, varint};
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::utf8::is_utf8;
 use crate::request::{Params, Request, RequestContext, CANONICAL_TIMESTAMP, MIDI_MAX};
+use crate::utf8::is_utf8;
 
 /// The fixed-size part of a binary request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -199,14 +199,16 @@ fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
         let Some(len) = varint(bytes, &mut pos, 32) else {
             return false;
         };
-        let Some(end) = pos.checked_add(len as usize) else {
+        // `pos <= bytes.len()` after a varint.
+        if len as usize > bytes.len() - pos {
             return false;
-        };
-        let Some(text) = bytes.get(pos..end) else {
-            return false;
-        };
-        if !short_ascii(bytes, end, text.len()) && !is_utf8(text) {
-            return false;
+        }
+        let end = pos + len as usize;
+        if !short_ascii(bytes, end, len as usize) {
+            match bytes.get(pos..end) {
+                Some(text) if is_utf8(text) => {}
+                _ => return false,
+            }
         }
         pos = end;
     }
@@ -222,13 +224,12 @@ fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
 /// high bits of the string's bytes are the word's top `len` bytes.
 #[inline(always)]
 fn short_ascii(bytes: &[u8], end: usize, len: usize) -> bool {
-    let word = match end.checked_sub(8) {
-        Some(at) if len <= 8 => load_u64(bytes, at),
-        _ => None,
-    };
-    match word {
-        Some(word) => (word & 0x8080_8080_8080_8080).leading_zeros() as usize >= 8 * len,
-        None => false,
+    // Before 8, the start wraps around and the load fails.
+    match load_u64(bytes, end.wrapping_sub(8)) {
+        Some(word) if len <= 8 => {
+            (word & 0x8080_8080_8080_8080).leading_zeros() as usize >= 8 * len
+        }
+        _ => false,
     }
 }
 
