@@ -192,11 +192,15 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8, high: &mut u8) ->
 /// Whether `bytes[pos..]` is exactly `strings` postcard strings (a varint length, then that
 /// many bytes of UTF-8), with nothing after them.
 ///
-/// Inlined into the decoder so that the position stays a wasm local. Each string takes at
-/// least one byte, so a forged count ends the loop at the data's end.
+/// Inlined into the decoder so that the position stays a wasm local. The strings are read to
+/// the end of the data and counted, rather than `strings` of them then the end checked: the
+/// decomposition into strings is the same, every failure is the same `MalformedBinary`, and a
+/// 32-bit count of at most one per byte replaces a 64-bit one of up to 2^33 (a forged count
+/// cannot make the loop run past the data either way).
 #[inline(always)]
 fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
-    for _ in 0..strings {
+    let mut read: usize = 0;
+    while pos < bytes.len() {
         let Some(len) = varint(bytes, &mut pos, 32) else {
             return false;
         };
@@ -212,8 +216,9 @@ fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
             }
         }
         pos = end;
+        read += 1;
     }
-    pos == bytes.len()
+    read as u64 == strings
 }
 
 /// Whether the `len` bytes that end at `end` are ASCII, for `len <= 8`, from the one word that
