@@ -74,6 +74,9 @@ pub const CANONICAL_NOTE_ON_POSTCARD: &[u8] = &[
     0x03, b'k', b'e', b'y', 0x05, b'v', b'a', b'l', b'u', b'e',
 ];
 
+// The decoder finds MIDI values out of range by their high bit.
+const _: () = assert!(MIDI_MAX == 0x7F);
+
 /// A decoded binary request, before its action index is resolved to a name.
 #[derive(Debug, Clone, Copy)]
 pub struct BinaryRequest<'a> {
@@ -139,17 +142,22 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     // word, zero-padded past the end, holds them all, and each is taken off its low end in
     // registers. A tag past the end reads as 0 and a value as any byte, but then `pos` ends
     // past the end: every read beyond the data shows there, and bad tags in `tags`.
-    let mut word = load_u64_padded(bytes, pos);
-    let (mut tags, mut high) = (0, 0);
-    let velocity = take_option(&mut word, &mut pos, &mut tags, &mut high);
-    let note = take_option(&mut word, &mut pos, &mut tags, &mut high);
-    let cc = take_option(&mut word, &mut pos, &mut tags, &mut high);
-    let value = take_option(&mut word, &mut pos, &mut tags, &mut high);
+    let start = pos;
+    let options = load_u64_padded(bytes, pos);
+    let mut word = options;
+    let mut tags = 0;
+    let velocity = take_option(&mut word, &mut pos, &mut tags);
+    let note = take_option(&mut word, &mut pos, &mut tags);
+    let cc = take_option(&mut word, &mut pos, &mut tags);
+    let value = take_option(&mut word, &mut pos, &mut tags);
     if tags > 1 || pos > bytes.len() {
         return Err(MALFORMED);
     }
+    // The tags are 0 or 1 now, so a high bit among the options' bytes (four to eight of
+    // them) is a value above 127 (`MIDI_MAX`): one mask over the word.
+    let options_high = options & 0x8080_8080_8080_8080 & (u64::MAX >> (64 - 8 * (pos - start)));
     let timestamp = varint(bytes, &mut pos, 64).ok_or(MALFORMED)?;
-    if high > MIDI_MAX {
+    if options_high != 0 {
         return Err(ErrorCode::InvalidField);
     }
     let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
@@ -171,9 +179,9 @@ fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
 }
 
 /// Takes one `Option<u8>` off the low end of `word` (see [`decode_parts`]), moving `pos` past
-/// it, and adds its tag to `tags` and its value to `high`.
+/// it, and adds its tag to `tags`.
 #[inline(always)]
-fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8, high: &mut u8) -> Option<u8> {
+fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
     // The tag's low bit is the tag when the tag is valid (0 or 1), and any other tag fails
     // through `tags`: the bit alone then decides, one mask instead of a compare.
     let some = (*word & 1) as usize;
@@ -182,7 +190,6 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8, high: &mut u8) ->
     *word >>= 8 + 8 * some;
     *pos += 1 + some;
     if some != 0 {
-        *high |= value;
         Some(value)
     } else {
         None
