@@ -240,11 +240,11 @@ fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
 #[inline(always)]
 fn short_ascii(bytes: &[u8], end: usize, len: usize) -> bool {
     // Before 8, the start wraps around and the load fails.
+    // No separate `len <= 8`: past eight bytes, `8 * len` (in 64 bits, so that it cannot wrap)
+    // is above any count of leading zeros.
     match load_u64(bytes, end.wrapping_sub(8)) {
-        Some(word) if len <= 8 => {
-            (word & 0x8080_8080_8080_8080).leading_zeros() as usize >= 8 * len
-        }
-        _ => false,
+        Some(word) => u64::from((word & 0x8080_8080_8080_8080).leading_zeros()) >= 8 * len as u64,
+        None => false,
     }
 }
 
