@@ -19,7 +19,6 @@ pub(crate) use parse::parse_into;
 
 use crate::error::ErrorCode;
 
-pub(crate) use params::take_str;
 pub use params::{Params, ParamsIter};
 pub use view::{Request, RequestContext, MIDI_MAX};
 

@@ -1,7 +1,7 @@
 //! The request's `metadata` (the mapping's parameters): string pairs borrowed from the request,
 //! in its JSON form or its postcard form, looked up and iterated without decoding up front.
 
-use crate::bytes::{load_u64, varint};
+use crate::bytes::varint;
 use crate::json::{scan_string, skip_ws, string_text, Scanner, Text};
 
 /// The request's `metadata`: string keys to string values, borrowed from the request.
@@ -34,7 +34,8 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// Parameters over postcard pairs already validated by [`crate::binary`] (with [`take_str`]).
+    /// Parameters over postcard pairs already validated by [`crate::binary`]: their strings
+    /// are read back without checking the UTF-8 again.
     pub(crate) fn binary(pairs: &'a [u8], len: usize) -> Self {
         Params {
             entries: Entries::Binary(pairs),
@@ -163,26 +164,18 @@ impl<'a> Iterator for ParamsIter<'a> {
     }
 }
 
-/// Reads a postcard string (varint length, then UTF-8 bytes), checking the UTF-8.
-///
-/// Parameter pairs are read with this rather than through serde: the guest then links one small
-/// UTF-8 check (the JSON scanner's) instead of `core::str::from_utf8` and serde's sequence
-/// machinery. The bytes are the same as postcard's encoding of `(&str, &str)`.
-pub(crate) fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
+/// Reads the next string of pairs that [`crate::binary`] validated (a varint length, then
+/// UTF-8 bytes), without checking the UTF-8 again: every lookup and iteration goes through
+/// here, and the decoder has already checked each string once.
+fn take_str<'a>(bytes: &mut &'a [u8]) -> Option<&'a str> {
     let mut pos = 0;
     let len = varint(bytes, &mut pos, 32)? as usize;
     let text = bytes.get(pos..pos.checked_add(len)?)?;
-    // A short ASCII string (the usual parameter) is checked from one load when the input
-    // goes on for eight bytes; anything else by the full check.
-    let ascii = match load_u64(bytes, pos) {
-        Some(word) if len < 8 => word & ((1 << (8 * len)) - 1) & 0x8080_8080_8080_8080 == 0,
-        _ => false,
-    };
-    if !ascii && !crate::utf8::is_utf8(text) {
-        return None;
-    }
-    *bytes = &bytes[pos + len..];
-    // SAFETY: `is_utf8` accepted every byte as ASCII or as part of a complete, well-formed
-    // UTF-8 sequence (RFC 3629), so `text` is valid UTF-8.
+    *bytes = bytes.get(pos + len..)?;
+    debug_assert!(core::str::from_utf8(text).is_ok());
+    // SAFETY: `Entries::Binary` holds only pairs that `binary::decode` accepted (its
+    // constructor, `Params::binary`, is called there alone, after the check), and the decoder
+    // checked every string of them with `is_utf8`, which accepts only well-formed UTF-8
+    // (RFC 3629). The cursor walks the same strings from the same start.
     Some(unsafe { core::str::from_utf8_unchecked(text) })
 }

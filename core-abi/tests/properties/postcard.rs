@@ -177,3 +177,88 @@ fn postcard_difference_is_as_documented() {
         panic!("{e}");
     }
 }
+
+/// Every truncation and every single-byte edit (deletion, each of the 256 substitutions,
+/// insertion) of requests chosen to reach each path of the decoder is judged as postcard
+/// judges it: one-byte and longer actions and lengths, every mix of MIDI options, timestamps
+/// read from a word and by the byte loop, short strings whose ASCII word reaches back into
+/// the header, strings of 8, 9, 127 and 128 bytes, non-ASCII strings at those edges.
+#[test]
+fn every_single_byte_edit_of_binary_requests() {
+    let long = |n: usize, c: &str| c.repeat(n);
+    let cases: Vec<(BinaryHeader, Vec<(String, String)>)> = vec![
+        (
+            BinaryHeader::CANONICAL_NOTE_ON,
+            vec![("key".into(), "value".into())],
+        ),
+        (BinaryHeader::default(), vec![]),
+        (BinaryHeader::default(), vec![("".into(), "".into())]),
+        (
+            BinaryHeader {
+                action: 300,
+                velocity: Some(127),
+                note: Some(0),
+                cc: Some(64),
+                value: Some(1),
+                timestamp: u64::MAX,
+            },
+            vec![("k".into(), long(8, "a")), (long(9, "b"), "é".into())],
+        ),
+        (
+            BinaryHeader {
+                action: 2,
+                velocity: None,
+                note: Some(60),
+                cc: None,
+                value: Some(7),
+                timestamp: 1_732_000_000_000,
+            },
+            vec![
+                (long(127, "x"), long(128, "y")),
+                ("🎹".into(), long(4, "é")),
+            ],
+        ),
+        (
+            BinaryHeader {
+                timestamp: 1 << 40,
+                ..BinaryHeader::CANONICAL_NOTE_ON
+            },
+            vec![
+                ("curve".into(), "soft".into()),
+                ("€uro".into(), long(3, "€")),
+            ],
+        ),
+    ];
+    let mut n = 0;
+    let mut check = |bytes: &[u8]| {
+        if let Err(e) = check_binary(bytes) {
+            panic!("{e}");
+        }
+        n += 1;
+    };
+    for (header, pairs) in &cases {
+        let bytes = encode(header, pairs);
+        assert!(binary::decode(&bytes).is_ok());
+        for cut in 0..bytes.len() {
+            check(&bytes[..cut]);
+        }
+        for at in 0..=bytes.len() {
+            for b in 0..=255u8 {
+                let mut inserted = bytes.clone();
+                inserted.insert(at, b);
+                check(&inserted);
+                if at < bytes.len() {
+                    let mut replaced = bytes.clone();
+                    replaced[at] = b;
+                    check(&replaced);
+                }
+            }
+            if at < bytes.len() {
+                let mut deleted = bytes.clone();
+                deleted.remove(at);
+                check(&deleted);
+            }
+        }
+    }
+    assert!(n > 100_000, "{n} edits");
+}
