@@ -1,0 +1,126 @@
+//! The postcard decoder behind [`decode`](super::decode) and [`decode_in`](super::decode_in):
+//! one pass over the request, written for wasm's cost model (the position in a local, fixed-size
+//! parts read from one loaded word, strings checked as the loop passes them). Kept apart from
+//! the request types and the encoder because it is the part that is tuned instruction by
+//! instruction: its comments give the cost model behind each choice.
+
+use crate::bytes::{load_u64, load_u64_padded, varint};
+use crate::error::ErrorCode;
+use crate::request::{Params, RequestContext};
+use crate::utf8::is_utf8;
+
+/// The decoder: one pass with the position in a local (on wasm a cursor in memory costs a load
+/// and a store per field), straight into the request's context.
+pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
+    const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
+    let mut pos = 0;
+    let action = varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32;
+    // The four `Option<u8>`s (tag 0, or tag 1 and the byte) take at most eight bytes: one
+    // word, zero-padded past the end, holds them all, and each is taken off its low end in
+    // registers. A tag past the end reads as 0 and a value as any byte, but then `pos` ends
+    // past the end: every read beyond the data shows there, and bad tags in `tags`.
+    let start = pos;
+    let options = load_u64_padded(bytes, pos);
+    let mut word = options;
+    let mut tags = 0;
+    let velocity = take_option(&mut word, &mut pos, &mut tags);
+    let note = take_option(&mut word, &mut pos, &mut tags);
+    let cc = take_option(&mut word, &mut pos, &mut tags);
+    let value = take_option(&mut word, &mut pos, &mut tags);
+    if tags > 1 || pos > bytes.len() {
+        return Err(MALFORMED);
+    }
+    // The tags are 0 or 1 now, so a high bit among the options' bytes (four to eight of
+    // them) is a value above 127 (`MIDI_MAX`): one mask over the word.
+    let options_high = options & 0x8080_8080_8080_8080 & (u64::MAX >> (64 - 8 * (pos - start)));
+    let timestamp = varint(bytes, &mut pos, 64).ok_or(MALFORMED)?;
+    if options_high != 0 {
+        return Err(ErrorCode::InvalidField);
+    }
+    let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
+    // `pos <= bytes.len()` after a varint; the `min` says so to the compiler, which then
+    // drops the empty-slice fallback (two selects).
+    let pairs = bytes.get(pos.min(bytes.len())..).unwrap_or(&[]);
+    if !strings_fill(bytes, pos, 2 * count) {
+        return Err(MALFORMED);
+    }
+    Ok((
+        action,
+        RequestContext {
+            velocity,
+            note,
+            cc,
+            value,
+            timestamp,
+            metadata: Params::binary(pairs, count as usize),
+        },
+    ))
+}
+
+/// Takes one `Option<u8>` off the low end of `word` (see [`decode_parts`]), moving `pos` past
+/// it, and adds its tag to `tags`.
+#[inline(always)]
+fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
+    // The tag's low bit is the tag when the tag is valid (0 or 1), and any other tag fails
+    // through `tags`: the bit alone then decides, one mask instead of a compare.
+    let some = (*word & 1) as usize;
+    let value = (*word >> 8) as u8;
+    *tags |= *word as u8;
+    *word >>= 8 + 8 * some;
+    *pos += 1 + some;
+    if some != 0 {
+        Some(value)
+    } else {
+        None
+    }
+}
+
+/// Whether `bytes[pos..]` is exactly `strings` postcard strings (a varint length, then that
+/// many bytes of UTF-8), with nothing after them.
+///
+/// Inlined into the decoder so that the position stays a wasm local. The strings are read to
+/// the end of the data and counted, rather than `strings` of them then the end checked: the
+/// decomposition into strings is the same, every failure is the same `MalformedBinary`, and a
+/// 32-bit count of at most one per byte replaces a 64-bit one of up to 2^33 (a forged count
+/// cannot make the loop run past the data either way).
+#[inline(always)]
+fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
+    let mut read: usize = 0;
+    while pos < bytes.len() {
+        let Some(len) = varint(bytes, &mut pos, 32) else {
+            return false;
+        };
+        // `pos <= bytes.len()` after a varint.
+        if len as usize > bytes.len() - pos {
+            return false;
+        }
+        let end = pos + len as usize;
+        if !short_ascii(bytes, end, len as usize) {
+            match bytes.get(pos..end) {
+                Some(text) if is_utf8(text) => {}
+                _ => return false,
+            }
+        }
+        pos = end;
+        read += 1;
+    }
+    read as u64 == strings
+}
+
+/// Whether the `len` bytes that end at `end` are ASCII, for `len <= 8`, from the one word that
+/// ends there; false when that says nothing (longer strings, or fewer than 8 bytes before `end`).
+///
+/// A parameter is usually a short ASCII word, and a metadata string always ends at least 8
+/// bytes into a request (the header and the lengths before it take 8), so this usually
+/// replaces the whole UTF-8 check with a load, a mask and a count of leading zeros: the
+/// high bits of the string's bytes are the word's top `len` bytes.
+#[inline(always)]
+fn short_ascii(bytes: &[u8], end: usize, len: usize) -> bool {
+    // Before 8, the start wraps around and the load fails.
+    // No separate `len <= 8`: past eight bytes, `8 * len` (in 64 bits, so that it cannot wrap)
+    // is above any count of leading zeros.
+    match load_u64(bytes, end.wrapping_sub(8)) {
+        Some(word) => u64::from((word & 0x8080_8080_8080_8080).leading_zeros()) >= 8 * len as u64,
+        None => false,
+    }
+}
