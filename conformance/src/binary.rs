@@ -5,7 +5,9 @@ use core_abi::binary::{self, BinaryHeader};
 use core_abi::request::{self, MIDI_MAX};
 use core_abi::ErrorCode;
 
-use crate::*;
+use crate::request_check::{compare_metadata, compare_text};
+use crate::request_text::json_request;
+use crate::verdict::Shown;
 
 // Binary (postcard) requests.
 

@@ -7,7 +7,7 @@ use core_abi::json::MAX_NESTING;
 use core_abi::ErrorCode;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::*;
+use crate::verdict::{classify, field_fault, in_skipped, Shown, Verdict};
 
 /// Any JSON value, validated by serde_json (strings fully: UTF-8, escapes, surrogates) and
 /// thrown away. `IgnoredAny` would not do: serde_json skips its strings without checking them.
@@ -78,44 +78,44 @@ macro_rules! wrong_types {
     };
     (@one bool) => {
         fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one i64) => {
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one u64) => {
         fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one f64) => {
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one str) => {
         fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one unit) => {
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Err(field_fault(self.what()))
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one seq) => {
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            SkipVisitor.visit_seq(seq)?;
-            Err(field_fault(self.what()))
+            $crate::json::SkipVisitor.visit_seq(seq)?;
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
     (@one map) => {
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            SkipVisitor.visit_map(map)?;
-            Err(field_fault(self.what()))
+            $crate::json::SkipVisitor.visit_map(map)?;
+            Err($crate::verdict::field_fault(self.what()))
         }
     };
 }

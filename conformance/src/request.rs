@@ -6,7 +6,8 @@ use core::fmt;
 use core_abi::request::MIDI_MAX;
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
-use crate::*;
+use crate::json::{is_json_ws, wrong_types, FaultBeforeValue, IntegerValue, Skip, StringValue};
+use crate::verdict::{classify, in_known, in_skipped, Verdict};
 
 /// The reference's reading of a request.
 #[derive(Debug, Default, Clone, PartialEq)]

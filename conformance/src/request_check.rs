@@ -4,7 +4,9 @@
 use core_abi::request::{self};
 use core_abi::{ErrorCode, Text};
 
-use crate::*;
+use crate::json::{check_error_code, check_json_validate, is_syntax_code};
+use crate::request::{reference_request, RefRequest, CONTEXT_FIELDS};
+use crate::verdict::{Shown, Verdict};
 
 /// `core_abi::request::parse_request` against serde_json; on agreement, every view of the
 /// parsed request (`Text` in all its forms, `Params::get/iter/len`) against the reference.

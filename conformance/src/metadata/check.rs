@@ -4,7 +4,13 @@
 use core_abi::metadata::{self, ActionsForm, MetadataError, MetadataView};
 use core_abi::{Capability, ErrorCode, Text};
 
-use crate::*;
+use super::daemon::check_metadata_daemon;
+use super::reference::{
+    action_names_fault, first_repeat, reference_metadata, semver_spec, RefMetadata,
+};
+use crate::json::check_json_validate;
+use crate::request_check::compare_text;
+use crate::verdict::{Shown, Verdict};
 
 /// `read_metadata_json`, `validate_metadata_json` and `MetadataView::conformance_issues`
 /// against the rules ([`reference_metadata`]), and the load verdict against MIDIMon's own

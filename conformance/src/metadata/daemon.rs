@@ -5,7 +5,10 @@ use core_abi::json::MAX_NESTING;
 use core_abi::metadata::{MetadataError, MetadataView, PluginType};
 use core_abi::Capability;
 
-use crate::*;
+use super::reference::{reference_metadata_spelled, EnumSpelling};
+use crate::json::{is_json_ws, nesting_depth};
+use crate::request_check::compare_text;
+use crate::verdict::{Shown, Verdict};
 
 // Metadata JSON as MIDIMon itself reads it.
 

@@ -10,4 +10,3 @@ pub use check::*;
 pub use daemon::*;
 pub use reference::*;
 pub use tree::METADATA_FIELDS;
-pub(crate) use tree::*;

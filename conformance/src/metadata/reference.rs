@@ -5,7 +5,8 @@ use core_abi::metadata::{ActionsForm, MetadataError, PluginType};
 use core_abi::Capability;
 use serde::de::DeserializeSeed;
 
-use crate::*;
+use super::tree::{Keep, Tree, TreeSeed};
+use crate::verdict::{classify, Verdict};
 
 /// The reference's reading of metadata that MIDIMon loads.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@ use core::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::*;
+use crate::verdict::in_skipped;
 
 /// An order-preserving, duplicate-keeping JSON tree.
 #[derive(Debug, Clone)]
