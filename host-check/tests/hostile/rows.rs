@@ -1,498 +1,11 @@
-//! A table-driven suite of hostile plugins, complementing `failures.rs` (one test per failure
-//! class): each row is a module built in the test (raw bytes, byte surgery on a compiled
-//! fixture, or WAT), the extra flags, the expected exit code and the expected `FAIL <check-id>:`
-//! line (or a pass). Every row runs through the binary with small budgets, and a run reports
-//! every wrong row at once rather than stopping at the first.
-//!
-//! `HOSTILE_SHOW=1` prints what host-check said for every row (exit code, time, `FAIL` lines);
-//! `HOSTILE_DUMP=DIR` writes every row's module to `DIR/<row>.wasm`.
+//! The rows: one function per family of hostile plugins, each a table of modules, flags and
+//! expected verdicts.
 
-mod common;
-
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use common::{packed, wat_bytes, Fixture, TempFile, GOOD_ALLOC, GOOD_METADATA};
-
-/// Budgets every row runs with, unless the row sets the flag itself.
-const BASE_ARGS: &[(&str, &str)] = &[
-    ("--timeout", "300ms"),
-    ("--max-fuel", "5000000"),
-    ("--note-calls", "50"),
-];
-
-/// The fuel budget of [`BASE_ARGS`].
-const MAX_FUEL: u64 = 5_000_000;
-
-/// A row taking longer than this is a hang, whatever it printed.
-const ROW_DEADLINE: Duration = Duration::from_secs(30);
-
-/// What a row expects.
-#[derive(Debug, Clone)]
-enum Expect {
-    /// Exit code 0 and no `FAIL` line.
-    Pass,
-    /// Exit code 1 and a line starting with the prefix (`FAIL <check-id>:`) containing the text.
-    Fail(&'static str, String),
-}
-
-/// One hostile plugin.
-#[derive(Debug, Clone)]
-struct Row {
-    name: String,
-    bytes: Vec<u8>,
-    /// The subcommand (`check` unless set).
-    command: &'static str,
-    args: Vec<String>,
-    expect: Expect,
-    /// Lines that must not appear: (prefix, text), e.g. a check that must not fail.
-    absent: Vec<(&'static str, &'static str)>,
-}
-
-impl Row {
-    fn pass(name: impl Into<String>, bytes: Vec<u8>) -> Row {
-        Row {
-            name: name.into(),
-            bytes,
-            command: "check",
-            args: Vec::new(),
-            expect: Expect::Pass,
-            absent: Vec::new(),
-        }
-    }
-
-    fn fail(name: impl Into<String>, bytes: Vec<u8>, prefix: &'static str, text: &str) -> Row {
-        Row {
-            expect: Expect::Fail(prefix, text.to_string()),
-            ..Row::pass(name, bytes)
-        }
-    }
-
-    fn args(mut self, args: &[&str]) -> Row {
-        self.args.extend(args.iter().map(|a| a.to_string()));
-        self
-    }
-
-    /// No line may start with `prefix` and contain `text`.
-    fn absent(mut self, prefix: &'static str, text: &'static str) -> Row {
-        self.absent.push((prefix, text));
-        self
-    }
-
-    fn command(mut self, command: &'static str) -> Row {
-        self.command = command;
-        self
-    }
-
-    /// Whether the row expects a failure of a rule only the template README sets (a warning by
-    /// default): such rows run with `--strict`.
-    fn expects_readme_rule(&self) -> bool {
-        const README_CHECKS: [&str; 10] = [
-            "FAIL alloc",
-            "FAIL actions.",
-            "FAIL malformed.",
-            "FAIL note_path",
-            "FAIL postcard.",
-            "FAIL init.metadata.readme:",
-            "FAIL exports.dealloc:",
-            "FAIL exports.execute_postcard:",
-            "FAIL abi.marker:",
-            "FAIL imports.capabilities:",
-        ];
-        matches!(&self.expect, Expect::Fail(prefix, _) if README_CHECKS.iter().any(|p| prefix.starts_with(p)))
-    }
-
-    fn code(&self) -> i32 {
-        match self.expect {
-            Expect::Pass => 0,
-            Expect::Fail(..) => 1,
-        }
-    }
-}
-
-/// What one run printed.
-struct Outcome {
-    /// Exit code; `None` when killed at [`ROW_DEADLINE`] or by a signal.
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs host-check on a row, killing it after [`ROW_DEADLINE`] (like `common::host_check`, with
-/// a deadline: a hang must show as a wrong row, not a stuck test).
-fn run(row: &Row) -> Outcome {
-    let file = TempFile::new("plugin.wasm", &row.bytes);
-    let mut args: Vec<String> = vec![row.command.to_string(), file.path().display().to_string()];
-    let applies = |flag: &str| match row.command {
-        "check" => true,
-        "inspect" => flag != "--note-calls",
-        _ => false,
-    };
-    for (flag, value) in BASE_ARGS {
-        if applies(flag) && !row.args.iter().any(|a| a == flag) {
-            args.extend([flag.to_string(), value.to_string()]);
-        }
-    }
-    if row.command == "check" && row.expects_readme_rule() {
-        args.push("--strict".to_string());
-    }
-    args.extend(row.args.iter().cloned());
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host-check"))
-        .args(&args)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("host-check starts");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break Some(status);
-        }
-        if started.elapsed() > ROW_DEADLINE {
-            // Killed at the deadline: a hang.
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    Outcome {
-        code: status.and_then(|s| s.code()),
-        stdout,
-        stderr,
-        elapsed,
-    }
-}
-
-/// Why the outcome does not match the row, if it does not.
-fn mismatch(row: &Row, out: &Outcome) -> Option<String> {
-    let mut problems = Vec::new();
-    match out.code {
-        None if out.elapsed >= ROW_DEADLINE => problems.push(format!(
-            "still running after {ROW_DEADLINE:?}, killed (a hang)"
-        )),
-        None => problems.push(format!(
-            "ended by a signal after {:?} (a crash)",
-            out.elapsed
-        )),
-        Some(code) if code != row.code() => {
-            problems.push(format!("exit code {code}, expected {}", row.code()));
-        }
-        Some(_) => {}
-    }
-    if out.stderr.contains("panicked") {
-        problems.push("host-check panicked".to_string());
-    }
-    match &row.expect {
-        Expect::Pass => {
-            if out.stdout.lines().any(|l| l.starts_with("FAIL ")) {
-                problems.push("a FAIL line, expected a pass".to_string());
-            }
-        }
-        Expect::Fail(prefix, text) => {
-            if !out
-                .stdout
-                .lines()
-                .any(|l| l.starts_with(prefix) && l.contains(text.as_str()))
-            {
-                problems.push(format!(
-                    "no line starting with {prefix:?} containing {text:?}"
-                ));
-            }
-        }
-    }
-    for (prefix, text) in &row.absent {
-        if out
-            .stdout
-            .lines()
-            .any(|l| l.starts_with(prefix) && l.contains(text))
-        {
-            problems.push(format!(
-                "a line starting with {prefix:?} containing {text:?}"
-            ));
-        }
-    }
-    if problems.is_empty() {
-        return None;
-    }
-    let fails: Vec<&str> = out
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("FAIL ") || l.starts_with("WARN "))
-        .collect();
-    let stderr: String = out.stderr.chars().take(600).collect();
-    Some(format!(
-        "{}: {}\n    got exit {:?} in {:?}; lines:\n      {}\n    stderr: {}",
-        row.name,
-        problems.join("; "),
-        out.code,
-        out.elapsed,
-        fails.join("\n      "),
-        stderr.trim()
-    ))
-}
-
-/// Runs every row (on a few threads) and panics listing every mismatch.
-fn run_table(rows: Vec<Row>) {
-    let mut names = std::collections::HashSet::new();
-    for row in &rows {
-        assert!(names.insert(row.name.clone()), "duplicate row {}", row.name);
-    }
-    let show = std::env::var_os("HOSTILE_SHOW").is_some();
-    if let Some(dir) = std::env::var_os("HOSTILE_DUMP") {
-        for row in &rows {
-            let path = std::path::Path::new(&dir).join(format!("{}.wasm", row.name));
-            std::fs::write(&path, &row.bytes).expect("dump a row");
-        }
-    }
-    let total = rows.len();
-    let queue = Mutex::new(rows.into_iter());
-    let mismatches = Mutex::new(Vec::new());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let Some(row) = queue.lock().expect("queue").next() else {
-                    break;
-                };
-                let out = run(&row);
-                if show {
-                    let lines: Vec<&str> = out
-                        .stdout
-                        .lines()
-                        .filter(|l| l.starts_with("FAIL ") || l.starts_with("WARN "))
-                        .collect();
-                    eprintln!(
-                        "[{}] exit {:?} in {:?}\n  {}\n  stderr: {}",
-                        row.name,
-                        out.code,
-                        out.elapsed,
-                        lines.join("\n  "),
-                        out.stderr.trim()
-                    );
-                }
-                if let Some(m) = mismatch(&row, &out) {
-                    mismatches.lock().expect("mismatches").push(m);
-                }
-            });
-        }
-    });
-    let mut mismatches = mismatches.into_inner().expect("mismatches");
-    mismatches.sort();
-    assert!(
-        mismatches.is_empty(),
-        "{} of {total} rows are wrong (in {:?}):\n\n{}",
-        mismatches.len(),
-        started.elapsed(),
-        mismatches.join("\n\n")
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Module building.
-
-/// A LEB128 unsigned integer.
-fn leb(mut n: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// The wasm header: magic and version 1.
-const HEADER: &[u8] = b"\0asm\x01\0\0\0";
-
-/// The sections of a module as (id, contents).
-fn sections(wasm: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    assert_eq!(&wasm[..8], HEADER);
-    let mut at = 8;
-    let mut out = Vec::new();
-    while at < wasm.len() {
-        let id = wasm[at];
-        at += 1;
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let b = wasm[at];
-            at += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            shift += 7;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        out.push((id, wasm[at..at + len].to_vec()));
-        at += len;
-    }
-    out
-}
-
-/// One section: id, length, contents.
-fn section(id: u8, contents: &[u8]) -> Vec<u8> {
-    section_with_len(id, contents.len() as u64, contents)
-}
-
-/// One section with a declared length that may lie.
-fn section_with_len(id: u8, len: u64, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![id];
-    out.extend(leb(len));
-    out.extend_from_slice(contents);
-    out
-}
-
-/// A module from sections.
-fn module(sections: &[(u8, Vec<u8>)]) -> Vec<u8> {
-    let mut out = HEADER.to_vec();
-    for (id, contents) in sections {
-        out.extend(section(*id, contents));
-    }
-    out
-}
-
-/// A custom section's contents: name, then payload.
-fn custom(name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = leb(name.len() as u64);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-/// An `execute` whose fuel does not grow with the request: 3 when the action starts with
-/// `host_che` (host-check's undeclared action, right after `{"action":"`), else 0.
-/// `common::GOOD_EXECUTE` scans the whole request, which runs out of [`MAX_FUEL`] on the 1 MiB
-/// and deeply nested malformed requests.
-const FAST_EXECUTE: &str = r#"
-    (if (i32.lt_u (local.get $n) (i32.const 19)) (then (return (i32.const 0))))
-    (if (result i32) (i64.eq (i64.load offset=11 (local.get $p)) (i64.const 0x6568635f74736f68))
-        (then (i32.const 3))
-        (else (i32.const 0)))"#;
-
-/// The good fixture with [`FAST_EXECUTE`]: passes under [`BASE_ARGS`].
-fn fixture() -> Fixture {
-    Fixture {
-        execute: FAST_EXECUTE.to_string(),
-        ..Fixture::default()
-    }
-}
-
-/// The good fixture with every standard section: an import, a table, a global, a start
-/// function, an element segment and a data-count section (forced by `data.drop`).
-fn full_fixture() -> Fixture {
-    Fixture {
-        imports: r#"(import "wasi_snapshot_preview1" "sched_yield" (func (result i32)))"#
-            .to_string(),
-        extra: r#"
-            (table 1 funcref)
-            (global $g (mut i32) (i32.const 0))
-            (func $start (global.set $g (i32.const 1)))
-            (start $start)
-            (elem (i32.const 0) $start)
-            (func $drop (data.drop 0))"#
-            .to_string(),
-        ..fixture()
-    }
-}
-
-/// Section ids and names, in the order a module must have them.
-const SECTION_IDS: &[(u8, &str)] = &[
-    (1, "type"),
-    (2, "import"),
-    (3, "function"),
-    (4, "table"),
-    (5, "memory"),
-    (6, "global"),
-    (7, "export"),
-    (8, "start"),
-    (9, "element"),
-    (12, "data_count"),
-    (10, "code"),
-    (11, "data"),
-];
-
-/// A function `$burn` that spends about `8 * iterations` fuel, for `extra` (on wasmtime 48:
-/// `execute` with `burn_iterations(80)` uses 4,000,014 of 5,000,000).
-fn burn_function() -> &'static str {
-    r#"(func $burn (param $iterations i32) (local $k i32)
-        (loop $spin
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br_if $spin (i32.lt_u (local.get $k) (local.get $iterations)))))"#
-}
-
-/// Iterations of `$burn` that spend about `percent`% of [`MAX_FUEL`].
-fn burn_iterations(percent: u64) -> u64 {
-    MAX_FUEL * percent / 100 / 8
-}
-
-/// An `execute_postcard` that returns 3 for an action index of 2 or more (the fixture declares
-/// two actions), after `body`.
-fn postcard_export(body: &str) -> String {
-    format!(
-        r#"(func $execute_postcard (export "execute_postcard") (param $p i32) (param $n i32) (result i32)
-            {body}
-            (if (i32.eqz (local.get $n)) (then (return (i32.const 3))))
-            (if (result i32) (i32.ge_u (i32.load8_u (local.get $p)) (i32.const 2))
-                (then (i32.const 3)) (else (i32.const 0))))"#
-    )
-}
-
-/// Metadata with `count` distinct three-letter actions.
-fn many_actions(count: usize) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let names: Vec<String> = (0..count)
-        .map(|i| {
-            let n = ALPHABET.len();
-            let bytes = [
-                ALPHABET[i / (n * n) % n],
-                ALPHABET[i / n % n],
-                ALPHABET[i % n],
-            ];
-            format!("\"{}\"", String::from_utf8_lossy(&bytes))
-        })
-        .collect();
-    format!(
-        r#"{{"name":"many","version":"1.0.0","description":"d","author":"a","license":"MIT","type":"action","actions":[{}],"capabilities":[]}}"#,
-        names.join(",")
-    )
-    .into_bytes()
-}
-
-fn wat(text: &str) -> Vec<u8> {
-    match wat::parse_str(text) {
-        Ok(bytes) => bytes,
-        Err(e) => panic!("row does not assemble: {e}\n{text}"),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The rows.
+use super::modules::*;
+use super::*;
 
 /// 1. Files that are not wasm at all.
-fn not_wasm_rows() -> Vec<Row> {
+pub(super) fn not_wasm_rows() -> Vec<Row> {
     let valid = |name: &str, bytes: &[u8], text: &str| {
         Row::fail(
             format!("not_wasm.{name}"),
@@ -526,7 +39,7 @@ fn not_wasm_rows() -> Vec<Row> {
 }
 
 /// 2. Malformed sections, by byte surgery on [`full_fixture`].
-fn section_rows() -> Vec<Row> {
+pub(super) fn section_rows() -> Vec<Row> {
     let good = full_fixture().wasm();
     let parts = sections(&good);
     let mut rows = vec![Row::pass("sections.control_full_fixture", good.clone())];
@@ -661,7 +174,7 @@ fn section_rows() -> Vec<Row> {
 }
 
 /// 3. Budget breakers in every exported function and the start function.
-fn budget_rows() -> Vec<Row> {
+pub(super) fn budget_rows() -> Vec<Row> {
     let unlimited_fuel: &[&str] = &["--max-fuel", "100000000000000", "--timeout", "200ms"];
     let mut rows = Vec::new();
     // Endless loops (failures.rs has init by time, execute, alloc and start by both).
@@ -842,7 +355,7 @@ fn budget_rows() -> Vec<Row> {
 }
 
 /// 4. Pointer and length tricks in `init` and `alloc`.
-fn pointer_rows() -> Vec<Row> {
+pub(super) fn pointer_rows() -> Vec<Row> {
     let len = GOOD_METADATA.len() as u64;
     let end = 65536;
     let init = |name: &str, ptr: u64, len: u64, prefix: &'static str, text: &str| {
@@ -961,7 +474,7 @@ fn pointer_rows() -> Vec<Row> {
 }
 
 /// 5. Memory tricks.
-fn memory_rows() -> Vec<Row> {
+pub(super) fn memory_rows() -> Vec<Row> {
     let memory = |memory: &str| {
         Fixture {
             memory: memory.to_string(),
@@ -1064,7 +577,7 @@ fn memory_rows() -> Vec<Row> {
 }
 
 /// 6. Import tricks.
-fn import_rows() -> Vec<Row> {
+pub(super) fn import_rows() -> Vec<Row> {
     let imports = |imports: &str| {
         Fixture {
             imports: imports.to_string(),
@@ -1120,7 +633,7 @@ fn import_rows() -> Vec<Row> {
 }
 
 /// 7. Metadata tricks.
-fn metadata_rows() -> Vec<Row> {
+pub(super) fn metadata_rows() -> Vec<Row> {
     let row = |name: &str, json: &[u8], prefix: &'static str, text: &str| {
         Row::fail(
             format!("metadata.{name}"),
@@ -1169,7 +682,7 @@ fn metadata_rows() -> Vec<Row> {
 
 /// Rows that once found bugs (cubic duplicate-action check, misleading message for a file cut
 /// inside the magic number), kept as regressions.
-fn fixed_bug_rows() -> Vec<Row> {
+pub(super) fn fixed_bug_rows() -> Vec<Row> {
     vec![
         // Fixed bug: a file shorter than 4 bytes that is a prefix of the magic number is reported as
         // "it starts with 00 61 73 instead of the \0asm magic number 00 61 73 6d": the bytes
@@ -1206,22 +719,4 @@ fn fixed_bug_rows() -> Vec<Row> {
             .wasm()
         }),
     ]
-}
-
-#[test]
-fn hostile_plugins() {
-    let mut rows = vec![Row::pass("control.good_fixture", fixture().wasm())];
-    rows.extend(not_wasm_rows());
-    rows.extend(section_rows());
-    rows.extend(budget_rows());
-    rows.extend(pointer_rows());
-    rows.extend(memory_rows());
-    rows.extend(import_rows());
-    rows.extend(metadata_rows());
-    run_table(rows);
-}
-
-#[test]
-fn hostile_plugins_fixed_bugs() {
-    run_table(fixed_bug_rows());
 }
