@@ -168,10 +168,12 @@ inspect: $(SUBJECT_DEPS)
 	$(HOST_CHECK) inspect $(SUBJECT) $(if $(strip $(NAMES)),--names $(NAMES))
 
 ## profile: calls and exact self fuel per function of one request to the template (or PLUGIN);
-## REQUEST=req.json sends that file, DAEMON=1 runs MIDIMon's flow, NAMES=named.wasm names them.
+## REQUEST=req.json sends that file, DAEMON=1 runs MIDIMon's flow, POSTCARD=1 the postcard fast
+## path, NAMES=named.wasm names them.
 profile: $(SUBJECT_DEPS)
 	$(HOST_CHECK) profile $(SUBJECT) $(if $(strip $(REQUEST)),--request $(REQUEST)) \
-	  $(if $(filter 1,$(DAEMON)),--daemon) $(if $(strip $(NAMES)),--names $(NAMES))
+	  $(if $(filter 1,$(DAEMON)),--daemon) $(if $(filter 1,$(POSTCARD)),--postcard) \
+	  $(if $(strip $(NAMES)),--names $(NAMES))
 
 ## check: the main job — build the template plugin (or take PLUGIN) and check it with host-check.
 check: $(SUBJECT_DEPS)

@@ -93,6 +93,51 @@ fn the_templates_note_on_is_profiled_exactly_in_both_flows() {
     }
 }
 
+/// The template's postcard note-on: what `host-check run --postcard` charges, the same for a
+/// declared action name, its index and the canonical bytes given as a file.
+#[test]
+fn the_templates_postcard_note_on_is_profiled_exactly() {
+    let plugin = template();
+    let postcard = profile_json(&[&plugin, "--postcard"]);
+    assert_eq!(postcard["flow"], "postcard");
+    assert_eq!(postcard["exact"], true);
+    assert_eq!(
+        postcard["request_bytes"],
+        core_abi::binary::CANONICAL_NOTE_ON_POSTCARD.len()
+    );
+    let out = host_check(["run", &plugin, "my_action", "--postcard"]);
+    out.assert_code(0);
+    let fuel = format!("fuel       {}", postcard["measured_fuel"]);
+    let run_fuel = out.stdout.lines().find(|l| l.starts_with("fuel ")).unwrap();
+    assert_eq!(run_fuel.replace(',', ""), fuel, "{}", out.stdout);
+    let request = TempFile::new(
+        "note-on.postcard",
+        core_abi::binary::CANONICAL_NOTE_ON_POSTCARD,
+    );
+    let path = request.path().display().to_string();
+    for args in [
+        vec![plugin.as_str(), "--postcard", "--request", &path],
+        vec![plugin.as_str(), "--postcard", "--action", "my_action"],
+        vec![plugin.as_str(), "--postcard", "--action", "0"],
+    ] {
+        assert_eq!(
+            profile_json(&args)["functions"],
+            postcard["functions"],
+            "{args:?}"
+        );
+    }
+    let names: Vec<&Value> = postcard["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.get("name").filter(|n| !n.is_null()))
+        .collect();
+    assert_eq!(names, ["execute_postcard"]);
+    // An undeclared name is a usage error; so is --postcard with --daemon.
+    host_check(["profile", &plugin, "--postcard", "--action", "nope"]).assert_code(2);
+    host_check(["profile", &plugin, "--postcard", "--daemon"]).assert_code(2);
+}
+
 #[test]
 fn the_std_reference_is_profiled_exactly_too() {
     // WASI imports, `call_indirect` through core::fmt, and `memory.copy`/`memory.fill`, which

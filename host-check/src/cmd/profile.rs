@@ -16,7 +16,8 @@ Exit codes:
      fuel wasmtime charged the uninstrumented module)
   1  the plugin failed to load or initialise, or execute trapped or ran out of a budget
   2  usage or I/O error: missing or unreadable file, not a WebAssembly module, a module too
-     big to instrument, no `execute` export, a named twin that is not the same build";
+     big to instrument, no `execute` export (`execute_postcard` with --postcard), an undeclared
+     --action with --postcard, a named twin that is not the same build";
 
 #[derive(Debug, Args)]
 pub(super) struct Opts {
@@ -25,13 +26,18 @@ pub(super) struct Opts {
     /// Send this file's bytes verbatim as the request [default: the note-on of --action].
     #[arg(long, value_name = "FILE", conflicts_with = "action")]
     request: Option<PathBuf>,
-    /// The action of the note-on sent [default: the plugin's first declared action].
+    /// The action of the note-on sent [default: the plugin's first declared action] (with
+    /// --postcard: a declared action or a numeric action index).
     #[arg(long, value_name = "NAME")]
     action: Option<String>,
     /// Run as MIDIMon's daemon does (fresh instance, no init, its own request shape) instead
     /// of the README's host cycle (`host-check run`).
     #[arg(long)]
     daemon: bool,
+    /// Send a postcard request to `execute_postcard` (the README's host cycle, as
+    /// `host-check run --postcard`) instead of JSON to `execute`.
+    #[arg(long, conflicts_with = "daemon")]
+    postcard: bool,
     /// Its named twin (the same code built with names, e.g. `make build-named`): functions are
     /// shown by their demangled names.
     #[arg(long, value_name = "NAMED.wasm")]
@@ -59,10 +65,10 @@ pub(super) fn run(opts: Opts) -> Outcome {
         ),
         None => RequestSpec::Action(opts.action),
     };
-    let flow = if opts.daemon {
-        Flow::Daemon
-    } else {
-        Flow::Readme
+    let flow = match (opts.daemon, opts.postcard) {
+        (true, _) => Flow::Daemon,
+        (false, true) => Flow::Postcard,
+        (false, false) => Flow::Readme,
     };
     let result = profile::profile(&wasm, names.as_ref(), limits, &spec, flow);
     let profiled = result.map_err(|e| match e {

@@ -6,7 +6,9 @@
 //! self-fuel counter per function) through the same flow as `host-check run` (an instance
 //! with `init` called, then `alloc`, write, `execute`, `dealloc`) or, with `--daemon`, as
 //! MIDIMon's daemon does ([`crate::daemon_flow`]: a fresh instance, no `init`, the request
-//! written where `alloc` said), and reads the counters around `execute` only.
+//! written where `alloc` said), or, with `--postcard`, as `host-check run --postcard` does (the
+//! README's cycle through `execute_postcard`), and reads the counters around that one call
+//! only.
 //!
 //! The profile checks itself: the original module runs the same request, and the fuel
 //! wasmtime charged its `execute` must equal the sum of the counted self fuel; [`Profile`]
@@ -26,7 +28,7 @@ pub use render::{json, text};
 
 use crate::daemon_flow::{daemon_request, run_event, DaemonContext};
 use crate::names::Names;
-use crate::requests::{request_json, Event};
+use crate::requests::{postcard_note_on, request_json, Event};
 use crate::runner::{FuelMode, Limits, Opened, Plugin, PluginInstance};
 use instrument::Counters;
 
@@ -44,6 +46,19 @@ pub enum Flow {
     Readme,
     /// MIDIMon's daemon: a fresh instance per event, no `init`.
     Daemon,
+    /// The README's host cycle, with a postcard request to `execute_postcard` (the kit's binary
+    /// fast path, as `host-check run --postcard`).
+    Postcard,
+}
+
+impl Flow {
+    /// The export the profiled request goes to.
+    fn entry(self) -> &'static str {
+        match self {
+            Flow::Readme | Flow::Daemon => core_abi::abi::EXPORT_EXECUTE,
+            Flow::Postcard => core_abi::abi::EXPORT_EXECUTE_POSTCARD,
+        }
+    }
 }
 
 /// What to send.
@@ -58,7 +73,8 @@ pub enum RequestSpec {
 /// Why there is no profile.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum ProfileError {
-    /// Bad input: not a module, too big to instrument, no `execute` (exit code 2).
+    /// Bad input: not a module, too big to instrument, no `execute` (or `execute_postcard`), an
+    /// undeclared action for a postcard request (exit code 2).
     #[error("{0}")]
     Usage(String),
     /// The plugin failed to load, initialise or answer (exit code 1).
@@ -104,24 +120,38 @@ pub struct Profile {
 }
 
 /// The bytes `spec` stands for in `flow`.
-fn request_body(spec: &RequestSpec, flow: Flow, opened: &Opened) -> Vec<u8> {
-    match spec {
-        RequestSpec::Body(body) => body.clone(),
-        RequestSpec::Action(action) => {
-            let declared = opened.meta.as_ref().ok().and_then(|m| m.actions.first());
-            let action = action
-                .as_deref()
-                .or(declared.map(String::as_str))
-                .unwrap_or("my_action");
-            match flow {
-                Flow::Readme => request_json(action, Event::NoteOn),
-                Flow::Daemon => daemon_request(action, DaemonContext::ALL[0]),
-            }
+fn request_body(spec: &RequestSpec, flow: Flow, opened: &Opened) -> Result<Vec<u8>, ProfileError> {
+    let action = match spec {
+        RequestSpec::Body(body) => return Ok(body.clone()),
+        RequestSpec::Action(action) => action,
+    };
+    let meta = opened.meta.as_ref().ok();
+    let declared = meta.and_then(|m| m.actions.first());
+    let action = action
+        .as_deref()
+        .or(declared.map(String::as_str))
+        .unwrap_or("my_action");
+    Ok(match flow {
+        Flow::Readme => request_json(action, Event::NoteOn),
+        Flow::Daemon => daemon_request(action, DaemonContext::ALL[0]),
+        Flow::Postcard => {
+            // A declared name stands for its index; otherwise the action is an index.
+            let index = meta
+                .and_then(|m| m.action_index(action))
+                .and_then(|i| u32::try_from(i).ok())
+                .or_else(|| action.parse().ok())
+                .ok_or_else(|| {
+                    ProfileError::Usage(format!(
+                        "action \"{action}\" is not declared by the plugin; for --postcard give a declared action or a numeric index"
+                    ))
+                })?;
+            postcard_note_on(index)
         }
-    }
+    })
 }
 
-/// Profiles one request to `execute`; `names` label the functions.
+/// Profiles one request to `execute` (`execute_postcard` in [`Flow::Postcard`]); `names` label
+/// the functions.
 pub fn profile(
     wasm: &[u8],
     names: Option<&Names>,
@@ -130,18 +160,14 @@ pub fn profile(
     flow: Flow,
 ) -> Result<Profile, ProfileError> {
     let copy = instrument(wasm).map_err(|e| ProfileError::Usage(e.to_string()))?;
-    if !copy
-        .exports
-        .iter()
-        .any(|e| e == core_abi::abi::EXPORT_EXECUTE)
-    {
+    if !copy.exports.iter().any(|e| e == flow.entry()) {
         return Err(ProfileError::Usage(format!(
             "the module exports no `{}`: there is no request to profile",
-            core_abi::abi::EXPORT_EXECUTE
+            flow.entry()
         )));
     }
     let original = Plugin::open(wasm, limits, FuelMode::PerCall).map_err(plugin_error)?;
-    let body = request_body(spec, flow, &original);
+    let body = request_body(spec, flow, &original)?;
     let measured = run_original(&original, flow, &body)?;
     let (before, after) = run_copy(&copy.wasm, &copy.counters, limits, flow, &body, measured.0)?;
 
@@ -180,7 +206,7 @@ fn plugin_error(e: impl std::fmt::Display) -> ProfileError {
     ProfileError::Plugin(e.to_string())
 }
 
-/// The uninstrumented module, exactly as `run` (or the daemon's flow) runs it: `execute`'s
+/// The uninstrumented module, exactly as `run` (or the daemon's flow) runs it: the entry's
 /// code and fuel, `alloc`'s fuel and, for the daemon, the start function's.
 fn run_original(
     original: &Opened,
@@ -194,6 +220,13 @@ fn run_original(
             let o = instance.request(body).map_err(|e| failed(e.to_string()))?;
             Ok((o.code, o.fuel, o.alloc_fuel, None))
         }
+        Flow::Postcard => {
+            let (mut instance, _) = original.ready_instance().map_err(plugin_error)?;
+            let o = instance
+                .request_postcard(body)
+                .map_err(|e| failed(e.to_string()))?;
+            Ok((o.code, o.fuel, o.alloc_fuel, None))
+        }
         Flow::Daemon => {
             let o = run_event(&original.plugin, &original.grants, body)
                 .map_err(|e| failed(e.to_string()))?;
@@ -203,8 +236,8 @@ fn run_original(
 }
 
 /// The instrumented copy through the same steps, with more fuel (see [`FUEL_HEADROOM`]): the
-/// counters just before and just after `execute`, which must return `code` as the original
-/// did.
+/// counters just before and just after the entry (`execute` or `execute_postcard`), which must
+/// return `code` as the original did.
 fn run_copy(
     wasm: &[u8],
     counters: &[Counters],
@@ -221,7 +254,7 @@ fn run_copy(
     let opened =
         Plugin::open(wasm, limits, FuelMode::PerCall).map_err(|e| failed(e.to_string()))?;
     let mut instance = match flow {
-        Flow::Readme => {
+        Flow::Readme | Flow::Postcard => {
             opened
                 .ready_instance()
                 .map_err(|e| failed(e.to_string()))?
@@ -239,9 +272,11 @@ fn run_copy(
         .write(ptr, body)
         .map_err(|e| failed(e.to_string()))?;
     let before = counts(&mut instance, counters)?;
-    let (copy_code, _) = instance
-        .execute(ptr, len)
-        .map_err(|e| failed(e.to_string()))?;
+    let called = match flow {
+        Flow::Readme | Flow::Daemon => instance.execute(ptr, len),
+        Flow::Postcard => instance.execute_postcard(ptr, len),
+    };
+    let (copy_code, _) = called.map_err(|e| failed(e.to_string()))?;
     let after = counts(&mut instance, counters)?;
     if copy_code != code {
         return Err(failed(format!(

@@ -32,11 +32,15 @@ impl fmt::Display for Table<'_> {
             Flow::Daemon => {
                 "MIDIMon's daemon flow (fresh instance, no init, alloc, write, execute)"
             }
+            Flow::Postcard => {
+                "the README's host cycle with postcard (init, alloc, write, execute_postcard, dealloc)"
+            }
         };
+        let entry = profile.flow.entry();
         writeln!(f, "profile    {}", self.plugin)?;
         writeln!(
             f,
-            "request    {} bytes to execute, {flow}",
+            "request    {} bytes to {entry}, {flow}",
             group(profile.request_bytes as u64)
         )?;
         writeln!(f, "returned   {}", describe_code(profile.code))?;
@@ -72,7 +76,7 @@ impl fmt::Display for Table<'_> {
         writeln!(f)?;
         writeln!(
             f,
-            "fuel       {} counted, {} charged by wasmtime to execute on the uninstrumented module{}",
+            "fuel       {} counted, {} charged by wasmtime to {entry} on the uninstrumented module{}",
             group(profile.counted_fuel),
             group(profile.measured_fuel),
             if profile.exact { " (equal)" } else { "" }
@@ -81,7 +85,7 @@ impl fmt::Display for Table<'_> {
         if let Some(start) = profile.start_fuel {
             write!(f, ", start function {}", group(start))?;
         }
-        writeln!(f, " fuel (before execute)")?;
+        writeln!(f, " fuel (before {entry})")?;
         if !profile.exact {
             writeln!(
                 f,

@@ -1,9 +1,9 @@
-//! The whole profile on a small WAT plugin, in both flows: the counted fuel is wasmtime's,
+//! The whole profile on a small WAT plugin, in every flow: the counted fuel is wasmtime's,
 //! calls are counted during `execute` only, and bad modules are usage errors.
 
 use super::*;
 
-/// A plugin whose `execute` calls `$byte` once per request byte and `$tail` once; `alloc` and
+/// A plugin whose `execute` (exported as `execute_postcard` too) calls `$byte` once per request byte and `$tail` once; `alloc` and
 /// the start function do work of their own, which must not be in the profile.
 const PLUGIN: &str = r#"(module
   (memory (export "memory") 1)
@@ -24,7 +24,8 @@ const PLUGIN: &str = r#"(module
       (then (i32.const 1))
       (else (i32.const 0))))
   (func $tail (result i32) (i32.const 0))
-  (func (export "execute") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $q i32)
+  (export "execute_postcard" (func $execute))
+  (func $execute (export "execute") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $q i32)
     (block $done
       (loop $scan
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
@@ -44,9 +45,9 @@ fn run(spec: &RequestSpec, flow: Flow) -> Result<Profile, ProfileError> {
 }
 
 #[test]
-fn both_flows_count_exactly_what_wasmtime_charges() {
+fn every_flow_counts_exactly_what_wasmtime_charges() {
     let body = br#"{"a":"b"}"#.to_vec();
-    for flow in [Flow::Readme, Flow::Daemon] {
+    for flow in [Flow::Readme, Flow::Daemon, Flow::Postcard] {
         let p = run(&RequestSpec::Body(body.clone()), flow).unwrap();
         assert!(p.exact, "{flow:?}: {p:?}");
         assert_eq!(p.counted_fuel, p.measured_fuel);
@@ -138,6 +139,18 @@ fn bad_modules_are_usage_errors() {
     let no_execute =
         wat::parse_str(r#"(module (func (export "init") (result i64) i64.const 0))"#).unwrap();
     assert!(usage(&no_execute).contains("exports no `execute`"));
+    let json_only = PLUGIN.replace(r#"(export "execute_postcard" (func $execute))"#, "");
+    let json_only = wat::parse_str(json_only).unwrap();
+    match profile(&json_only, None, limits, &spec, Flow::Postcard) {
+        Err(ProfileError::Usage(why)) => assert!(why.contains("exports no `execute_postcard`")),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+    // With postcard, an action must be declared or be an index.
+    let undeclared = RequestSpec::Action(Some("nope".into()));
+    match profile(&wasm(), None, limits, &undeclared, Flow::Postcard) {
+        Err(ProfileError::Usage(why)) => assert!(why.contains("not declared"), "{why}"),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
 }
 
 #[test]
