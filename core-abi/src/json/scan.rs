@@ -71,6 +71,13 @@ impl Step {
         self.status() & flag != 0
     }
 
+    /// Whether scanning failed: one test of the flag, where [`Step::error`] would also decode
+    /// the code (a call on wasm) only for the caller to drop it.
+    #[inline(always)]
+    pub(crate) fn failed(self) -> bool {
+        self.has(Step::FAULT)
+    }
+
     /// The fault, if scanning failed.
     #[inline(always)]
     pub(crate) fn error(self) -> Option<ErrorCode> {
