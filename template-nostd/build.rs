@@ -11,8 +11,9 @@
 //! 62 KiB the stack's top, the data (1.3 KB) and the request share one page, and the whole
 //! module needs one 64 KiB wasm page instead of two. Measured side by side with `host-check
 //! bench` (MIDIMon event p50, fresh instance, five runs): at 64 KiB the template took 24-35 %
-//! longer than the do-nothing plugin (`examples/do-nothing`), at 62 KiB 11-13 %. A stack
-//! overflow still traps (the stack ends at address 0).
+//! longer than the do-nothing plugin (`examples/do-nothing`), at 62 KiB 11-13 % (on another
+//! machine 20-22 %, and 3-6 % there once `alloc` wrote to that page before reading it: see
+//! core-abi's `BumpArena`). A stack overflow still traps (the stack ends at address 0).
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
