@@ -255,6 +255,12 @@ mod wasm {
     #[cfg(feature = "dlmalloc")]
     impl GuestAllocator for Dlmalloc {
         fn alloc(size: usize) -> *mut u8 {
+            // A write first, for the reason given at [`BumpArena`]: dlmalloc's first access to
+            // its state would be a read (measured: MIDIMon's event p50 49 -> 43 µs; dlmalloc
+            // still grows memory on a fresh instance's first allocation).
+            let (_, _, touch) = &ARENA.0;
+            // SAFETY: as in `BumpArena::alloc`.
+            unsafe { core::ptr::write_volatile(touch.as_ptr(), 0) };
             if size > MAX_REQUEST_LEN {
                 return core::ptr::null_mut();
             }
