@@ -8,16 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 /// Appends `value` as unsigned LEB128.
-fn uleb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+fn uleb(out: &mut Vec<u8>, value: u64) {
+    out.extend(common::binary::leb(value));
 }
 
 /// Appends `value` as signed LEB128.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{host_check, Fixture, TempFile};
+use common::{binary, host_check, Fixture, TempFile};
 use core_abi::request::{CANONICAL_NOTE_ON, DAEMON_NOTE_ON};
 use serde_json::Value;
 
@@ -191,29 +191,11 @@ fn names_come_from_the_module_itself() {
 
 /// `wasm` without its `name` section: the stripped build of a named twin.
 fn strip_names(wasm: &[u8]) -> Vec<u8> {
-    let mut out = wasm[..8].to_vec();
-    let mut at = 8;
-    while at < wasm.len() {
-        let start = at;
-        at += 1;
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let byte = wasm[at];
-            at += 1;
-            len |= usize::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte < 0x80 {
-                break;
-            }
-        }
-        let contents = &wasm[at..at + len];
-        at += len;
-        let is_name = wasm[start] == 0 && contents.get(..5) == Some(b"\x04name");
-        if !is_name {
-            out.extend_from_slice(&wasm[start..at]);
-        }
-    }
-    out
+    let kept: Vec<(u8, Vec<u8>)> = binary::sections(wasm)
+        .into_iter()
+        .filter(|(id, contents)| !(*id == 0 && contents.starts_with(b"\x04name")))
+        .collect();
+    binary::module(&kept)
 }
 
 #[test]
@@ -263,33 +245,22 @@ fn a_named_twin_names_a_stripped_build() {
 
 /// One function `execute` whose body is `count` times `i32.const 0; br_if 0`.
 fn branchy(count: usize) -> Vec<u8> {
-    fn uleb(out: &mut Vec<u8>, mut v: usize) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
     let mut body = vec![0x00]; // no locals
     for _ in 0..count {
         body.extend_from_slice(&[0x41, 0x00, 0x0d, 0x00]);
     }
     body.push(0x0b);
     let mut code = vec![0x01];
-    uleb(&mut code, body.len());
+    code.extend(binary::leb(body.len() as u64));
     code.extend_from_slice(&body);
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    let mut wasm = binary::HEADER.to_vec();
     wasm.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type () -> ()
     wasm.extend_from_slice(&[0x03, 0x02, 0x01, 0x00]); // one function
     wasm.extend_from_slice(&[0x07, 0x0b, 0x01, 0x07]); // export "execute" func 0
     wasm.extend_from_slice(b"execute");
     wasm.extend_from_slice(&[0x00, 0x00]);
     wasm.push(0x0a);
-    uleb(&mut wasm, code.len());
+    wasm.extend(binary::leb(code.len() as u64));
     wasm.extend_from_slice(&code);
     wasm
 }

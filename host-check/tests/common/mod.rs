@@ -8,6 +8,8 @@ use std::process::Command;
 
 use host_check::scratch::ScratchDir;
 
+pub mod binary;
+
 /// The metadata of the good fixture.
 pub const GOOD_METADATA: &str = r#"{"name":"good","version":"1.0.0","description":"a WAT fixture","author":"tests","license":"MIT","type":"action","actions":["my_action","other"],"capabilities":[]}"#;
 
