@@ -26,7 +26,7 @@
 //! README issues in order, its own semver grammar [`semver_spec`]), and, for the load verdict
 //! alone, a serde-derived copy of MIDIMon's own struct read as the daemon reads it
 //! ([`check_metadata_daemon`]). Postcard requests ([`binary`]) are checked against postcard
-//! itself and against the JSON path. [`corpus`] lists and replays `fuzz/corpus/`.
+//! itself and against the JSON path. [`corpus`](mod@corpus) lists and replays `fuzz/corpus/`.
 
 #![warn(missing_docs)]
 

@@ -2,8 +2,8 @@
 //! their exact wasm signatures, and how a pointer and a length travel in one `i64`.
 //!
 //! Hosts read these tables to validate a module before running it; the guest helper
-//! ([`crate::midimon_plugin!`]) reads them to generate the exports. Keeping both on one table is
-//! what stops them drifting apart.
+//! (`midimon_plugin!`, feature `guest`) reads them to generate the exports. Keeping both on one
+//! table is what stops them drifting apart.
 
 /// The ABI version this crate implements. Plugins that export no marker are version 1.
 pub const ABI_VERSION: u32 = 1;

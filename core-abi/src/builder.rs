@@ -1,9 +1,9 @@
 //! Request bodies for a plugin's native tests, without hand-escaped JSON.
 //!
-//! A plugin's unit tests drive its actions through [`crate::guest::handle_json`] with real
-//! request bytes. Writing those bodies with `format!` means escaping quotes by hand and keeping
-//! field names right; [`RequestBuilder`] writes them with serde (serde-json-core, into a buffer
-//! the test owns, so it works in `no_std` crates too). Nothing here is linked into a plugin
+//! A plugin's unit tests drive its actions through `guest::handle_json` (feature `guest`) with
+//! real request bytes. Writing those bodies with `format!` means escaping quotes by hand and
+//! keeping field names right; [`RequestBuilder`] writes them with serde (serde-json-core, into a
+//! buffer the test owns, so it works in `no_std` crates too). Nothing here is linked into a plugin
 //! that does not call it.
 //!
 //! ```

@@ -131,7 +131,7 @@ pub(crate) fn known_daemon_difference(json: &[u8], ours: MetadataError) -> bool 
 
 /// The load verdict of `read_metadata_json` against MIDIMon's own struct: what core-abi loads,
 /// MIDIMon loads with the same values; what MIDIMon loads, core-abi loads unless it is one of
-/// the [`known_daemon_difference`]s.
+/// the `known_daemon_difference`s.
 pub fn check_metadata_daemon(json: &[u8], ours: &Result<MetadataView<'_>, MetadataError>) {
     let shown = Shown(json);
     match (daemon_reads(json), ours) {

@@ -1,5 +1,6 @@
-//! The metadata references: the documented rules over an order-keeping tree ([`reference`]),
-//! MIDIMon's own reading ([`daemon`]), and core-abi's metadata reader checked against both.
+//! The metadata references: the documented rules over an order-keeping tree
+//! ([`reference`](mod@reference)), MIDIMon's own reading ([`daemon`]), and core-abi's metadata
+//! reader checked against both.
 
 mod check;
 pub mod daemon;

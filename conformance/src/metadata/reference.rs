@@ -190,7 +190,8 @@ pub(crate) fn set_once<T>(
 
 /// `read_metadata_json` by the documented rules, on serde_json's tree: `Err` is the load
 /// failure a well-formed document gets, `Verdict::Accept` what MIDIMon loads (with the README
-/// issues), `Verdict::Syntax`/`Undecided` what serde_json refuses to parse (see [`classify`]).
+/// issues), `Verdict::Syntax`/`Undecided` what serde_json refuses to parse (see
+/// `verdict::classify`).
 /// Size plays no part in reading; `TooLarge` is only listed among the issues.
 pub fn reference_metadata(json: &[u8]) -> Result<Verdict<RefMetadata>, MetadataError> {
     reference_metadata_spelled(json, EnumSpelling::Str)

@@ -11,7 +11,7 @@
 //!   p99s, `strict`);
 //! - [`Measurement`]: how the note path is measured (calls, time, action).
 //!
-//! Each key is declared once, in its group's module (see [`group`]), and can be given both as
+//! Each key is declared once, in its group's module (see `group`), and can be given both as
 //! a flag and as a top-level key of a budget file ([`file`]); both routes parse values with
 //! the same [`units`] functions, so `"5s"` means the same thing everywhere. The layers are
 //! merged in one place, [`Settings::resolve`]: defaults, then the budget file, then the flags.

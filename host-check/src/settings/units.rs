@@ -1,7 +1,7 @@
 //! Units: how a duration, a size or a count is written, on the command line and in a budget
 //! file alike.
 //!
-//! Every flag's `value_parser` and every budget-file key's deserializer (see [`super::de`]) go
+//! Every flag's `value_parser` and every budget-file key's deserializer (see `de`) go
 //! through these functions, so that `"5s"`, `64KiB` or `100_000` mean the same thing wherever
 //! they are written, and a bad value gets the same message.
 
