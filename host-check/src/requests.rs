@@ -10,6 +10,8 @@
 use core_abi::binary::{encode_to_vec, BinaryHeader};
 use core_abi::error::ErrorCode;
 
+use crate::metadata::PluginMeta;
+
 /// The timestamp of every generated request: the canonical note-on's.
 pub const TIMESTAMP: u64 = BinaryHeader::CANONICAL_NOTE_ON.timestamp;
 
@@ -101,6 +103,20 @@ pub fn postcard_note_on(action_index: u32) -> Vec<u8> {
         ..BinaryHeader::CANONICAL_NOTE_ON
     };
     encode_to_vec(&header, &[("key", "value")])
+}
+
+/// The postcard action index `action` stands for: its position among the plugin's declared
+/// actions, or else `action` read as a number (to try indexes past the end); the error is the
+/// message for the user. `run --postcard` and `profile --postcard` both take actions this way.
+pub fn postcard_action_index(meta: Option<&PluginMeta>, action: &str) -> Result<u32, String> {
+    match meta.and_then(|m| m.action_index(action)) {
+        Some(i) => Ok(u32::try_from(i).unwrap_or(u32::MAX)),
+        None => action.parse::<u32>().map_err(|_| {
+            format!(
+                "action \"{action}\" is not declared by the plugin; for --postcard give a declared action or a numeric index"
+            )
+        }),
+    }
 }
 
 /// `action` with its first character written as a `\u` escape, e.g. `"\u006dy_action"`.

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::fmt::{excerpt, format_duration, group, name_list, one_line, printable_lines};
 use crate::metadata::{MetadataProblem, PluginMeta};
-use crate::requests::{describe_code, request_json, Event};
+use crate::requests::{describe_code, postcard_action_index, request_json, Event};
 use crate::runner::{Captured, Entry, FuelMode, Limits, Plugin, RequestError, RequestOutcome};
 
 /// What to send.
@@ -233,14 +233,7 @@ fn build(request: &RunRequest, meta: Option<&PluginMeta>) -> Result<(Entry, Vec<
         };
         return Ok((entry, body));
     }
-    let index = match meta.and_then(|m| m.action_index(action)) {
-        Some(i) => u32::try_from(i).unwrap_or(u32::MAX),
-        None => action.parse::<u32>().map_err(|_| {
-            RunError::Usage(format!(
-                "action \"{action}\" is not declared by the plugin; for --postcard give a declared action or a numeric index"
-            ))
-        })?,
-    };
+    let index = postcard_action_index(meta, action).map_err(RunError::Usage)?;
     Ok((entry, postcard_body(index, context.as_ref())?))
 }
 

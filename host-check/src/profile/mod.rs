@@ -28,7 +28,7 @@ pub use render::{json, text};
 
 use crate::daemon_flow::{daemon_request, run_event, DaemonContext};
 use crate::names::Names;
-use crate::requests::{postcard_note_on, request_json, Event};
+use crate::requests::{postcard_action_index, postcard_note_on, request_json, Event};
 use crate::runner::{FuelMode, Limits, Opened, Plugin, PluginInstance};
 use instrument::Counters;
 
@@ -135,17 +135,7 @@ fn request_body(spec: &RequestSpec, flow: Flow, opened: &Opened) -> Result<Vec<u
         Flow::Readme => request_json(action, Event::NoteOn),
         Flow::Daemon => daemon_request(action, DaemonContext::ALL[0]),
         Flow::Postcard => {
-            // A declared name stands for its index; otherwise the action is an index.
-            let index = meta
-                .and_then(|m| m.action_index(action))
-                .and_then(|i| u32::try_from(i).ok())
-                .or_else(|| action.parse().ok())
-                .ok_or_else(|| {
-                    ProfileError::Usage(format!(
-                        "action \"{action}\" is not declared by the plugin; for --postcard give a declared action or a numeric index"
-                    ))
-                })?;
-            postcard_note_on(index)
+            postcard_note_on(postcard_action_index(meta, action).map_err(ProfileError::Usage)?)
         }
     })
 }
@@ -215,16 +205,14 @@ fn run_original(
 ) -> Result<(i32, u64, u64, Option<u64>), ProfileError> {
     let failed = |e| plugin_error(format!("the original module: {e}"));
     match flow {
-        Flow::Readme => {
+        Flow::Readme | Flow::Postcard => {
             let (mut instance, _) = original.ready_instance().map_err(plugin_error)?;
-            let o = instance.request(body).map_err(|e| failed(e.to_string()))?;
-            Ok((o.code, o.fuel, o.alloc_fuel, None))
-        }
-        Flow::Postcard => {
-            let (mut instance, _) = original.ready_instance().map_err(plugin_error)?;
-            let o = instance
-                .request_postcard(body)
-                .map_err(|e| failed(e.to_string()))?;
+            let outcome = if flow == Flow::Postcard {
+                instance.request_postcard(body)
+            } else {
+                instance.request(body)
+            };
+            let o = outcome.map_err(|e| failed(e.to_string()))?;
             Ok((o.code, o.fuel, o.alloc_fuel, None))
         }
         Flow::Daemon => {
