@@ -14,9 +14,7 @@ use wasmparser::{ConstExpr, DataKind, ExternalKind, Operator, Parser, Payload, T
 const HOST_PAGE: u64 = 4096;
 
 /// MIDIMon's own note-on request: the request every event writes at the heap's start.
-const DAEMON_REQUEST_LEN: u64 =
-    r#"{"action":"my_action","context":{"velocity":100,"current_mode":null,"timestamp":1732000000000}}"#
-        .len() as u64;
+const DAEMON_REQUEST_LEN: u64 = core_abi::request::DAEMON_NOTE_ON.len() as u64;
 
 /// What the test reads from the module.
 #[derive(Debug, Default)]
