@@ -287,11 +287,14 @@ pub(crate) fn skip_value(bytes: &[u8], pos: usize, max_depth: usize) -> Step {
             }
             CLOSE => {
                 // The table allows a closing byte only in the four states inside a container,
-                // which are entered only at depth 1 or more: `depth - 1` does not wrap.
+                // which are entered only at depth 1 or more (from a `[` or `{`, or through
+                // `after`, which is `DONE` exactly at depth 0): `depth - 1` does not wrap.
+                debug_assert!(depth > 0);
                 depth -= 1;
                 // SAFETY: `stack[depth]` was written by the `[` or `{` that took the depth from
-                // `depth` to `depth + 1`, the container this byte closes (the mask only keeps
-                // the index in bounds without a panic path).
+                // `depth` to `depth + 1`, the container this byte closes (an open writes its
+                // slot whenever it succeeds: `depth < max_depth <= MAX_NESTING`). The mask
+                // only keeps the index in bounds without a panic path.
                 after = usize::from(unsafe { stack[depth & (MAX_NESTING - 1)].assume_init() });
                 st = after;
                 rest.next();
