@@ -11,6 +11,7 @@ use crate::utf8::is_utf8;
 
 /// The decoder: one pass with the position in a local (on wasm a cursor in memory costs a load
 /// and a store per field), straight into the request's context.
+#[inline(always)]
 pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
     let mut pos = 0;
