@@ -17,9 +17,10 @@ pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), Er
     let mut pos = 0;
     let action = varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32;
     // The four `Option<u8>`s (tag 0, or tag 1 and the byte) take at most eight bytes: one
-    // word, zero-padded past the end, holds them all, and each is taken off its low end in
-    // registers. A tag past the end reads as 0 and a value as any byte, but then `pos` ends
-    // past the end: every read beyond the data shows there, and bad tags in `tags`.
+    // word, padded past the end, holds them all, and each is taken off its low end in
+    // registers. A tag past the end reads as `0x80` (a bad tag) and a value as `0x80`, but
+    // then `pos` ends past the end: every read beyond the data shows there, and bad tags in
+    // `tags`.
     let start = pos;
     let options = load_u64_padded(bytes, pos);
     let mut word = options;
