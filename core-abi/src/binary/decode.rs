@@ -66,9 +66,12 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
     // The tag's low bit is the tag when the tag is valid (0 or 1), and any other tag fails
     // through `tags`: the bit alone then decides, one mask instead of a compare.
     let some = (*word & 1) as usize;
-    let value = (*word >> 8) as u8;
+    // The bytes after the tag: the value is their low byte, and the next option starts there
+    // or one byte on (one shift shared by both).
+    let rest = *word >> 8;
     *tags |= *word as u8;
-    *word >>= 8 + 8 * some;
+    *word = rest >> (8 * some);
+    let value = rest as u8;
     *pos += 1 + some;
     if some != 0 {
         Some(value)
