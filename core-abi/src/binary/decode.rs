@@ -85,8 +85,9 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
 ///
 /// The strings are read to the end of the data and counted, rather than `strings` of them then
 /// the end checked: the decomposition into strings is the same, every failure is the same
-/// `MalformedBinary`, and a 32-bit count of at most one per byte replaces a 64-bit one of up to
-/// 2^33 (a forged count cannot make the loop run past the data either way).
+/// `MalformedBinary`, and a forged count cannot make a loop run past the data. (This loop
+/// counts `strings` down, a test for zero at the end; the general one counts up in 32 bits,
+/// at most one per byte, against a 64-bit count of up to 2^33.)
 ///
 /// A parameter is usually a short ASCII word: its length byte and its bytes, at most eight,
 /// are then the top bytes of the word that ends with it, and one mask and a count of leading
@@ -96,11 +97,12 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
 #[inline(always)]
 fn strings_fill(bytes: &[u8], pos: usize, strings: u64) -> bool {
     let mut at = pos;
-    let mut read: usize = 0;
+    // Counted down: a test for zero at the end instead of a compare.
+    let mut left = strings;
     while let Some(&len) = bytes.get(at) {
         // `at < bytes.len() <= 16 MiB`: no overflow.
         at += 1 + usize::from(len);
-        read += 1;
+        left = left.wrapping_sub(1);
         // A load past the end (the length runs over the data) or before the start fails.
         // Past seven, `8 * (len + 1)` is above any count of leading zeros.
         let short = match load_u64(bytes, at.wrapping_sub(8)) {
@@ -114,7 +116,7 @@ fn strings_fill(bytes: &[u8], pos: usize, strings: u64) -> bool {
             return strings_utf8(bytes, pos, strings);
         }
     }
-    read as u64 == strings
+    left == 0
 }
 
 /// [`strings_fill`] for any metadata: each length a varint of any size, each string checked as
