@@ -76,7 +76,9 @@ pub fn handle_binary_with<D: Dispatch + ?Sized>(
     actions: &[&'static str],
     handlers: &D,
 ) -> i32 {
-    let request = crate::binary::decode_in(body, actions);
+    // The decoder is inlined here: the request is built once, in this frame, and only when it
+    // is valid (no defaults written first, as the JSON path must for its optional fields).
+    let request = crate::binary::decode_request(body, actions);
     result_code(request.and_then(|(index, request)| handlers.dispatch(index, &request)))
 }
 

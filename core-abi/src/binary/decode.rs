@@ -11,14 +11,16 @@ use crate::utf8::is_utf8;
 
 /// The decoder: one pass with the position in a local (on wasm a cursor in memory costs a load
 /// and a store per field), straight into the request's context.
+#[inline(always)]
 pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
     let mut pos = 0;
     let action = varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32;
     // The four `Option<u8>`s (tag 0, or tag 1 and the byte) take at most eight bytes: one
-    // word, zero-padded past the end, holds them all, and each is taken off its low end in
-    // registers. A tag past the end reads as 0 and a value as any byte, but then `pos` ends
-    // past the end: every read beyond the data shows there, and bad tags in `tags`.
+    // word, padded past the end, holds them all, and each is taken off its low end in
+    // registers. A tag past the end reads as `0x80` (a bad tag) and a value as `0x80`, but
+    // then `pos` ends past the end: every read beyond the data shows there, and bad tags in
+    // `tags`.
     let start = pos;
     let options = load_u64_padded(bytes, pos);
     let mut word = options;
@@ -64,9 +66,12 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
     // The tag's low bit is the tag when the tag is valid (0 or 1), and any other tag fails
     // through `tags`: the bit alone then decides, one mask instead of a compare.
     let some = (*word & 1) as usize;
-    let value = (*word >> 8) as u8;
+    // The bytes after the tag: the value is their low byte, and the next option starts there
+    // or one byte on (one shift shared by both).
+    let rest = *word >> 8;
     *tags |= *word as u8;
-    *word >>= 8 + 8 * some;
+    *word = rest >> (8 * some);
+    let value = rest as u8;
     *pos += 1 + some;
     if some != 0 {
         Some(value)
@@ -78,13 +83,47 @@ fn take_option(word: &mut u64, pos: &mut usize, tags: &mut u8) -> Option<u8> {
 /// Whether `bytes[pos..]` is exactly `strings` postcard strings (a varint length, then that
 /// many bytes of UTF-8), with nothing after them.
 ///
-/// Inlined into the decoder so that the position stays a wasm local. The strings are read to
-/// the end of the data and counted, rather than `strings` of them then the end checked: the
-/// decomposition into strings is the same, every failure is the same `MalformedBinary`, and a
-/// 32-bit count of at most one per byte replaces a 64-bit one of up to 2^33 (a forged count
-/// cannot make the loop run past the data either way).
+/// The strings are read to the end of the data and counted, rather than `strings` of them then
+/// the end checked: the decomposition into strings is the same, every failure is the same
+/// `MalformedBinary`, and a forged count cannot make a loop run past the data. (This loop
+/// counts `strings` down, a test for zero at the end; the general one counts up in 32 bits,
+/// at most one per byte, against a 64-bit count of up to 2^33.)
+///
+/// A parameter is usually a short ASCII word: its length byte and its bytes, at most eight,
+/// are then the top bytes of the word that ends with it, and one mask and a count of leading
+/// zeros check them all (a length of one byte, ASCII text, inside the data), about thirty
+/// instructions a string. At the first string that is not one, the general loop reads them all
+/// again from the start: at most twice the work, for rare requests.
 #[inline(always)]
-fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
+fn strings_fill(bytes: &[u8], pos: usize, strings: u64) -> bool {
+    let mut at = pos;
+    // Counted down: a test for zero at the end instead of a compare.
+    let mut left = strings;
+    while let Some(&len) = bytes.get(at) {
+        // `at < bytes.len() <= 16 MiB`: no overflow.
+        at += 1 + usize::from(len);
+        left = left.wrapping_sub(1);
+        // A load past the end (the length runs over the data) or before the start fails.
+        // Past seven, `8 * (len + 1)` is above any count of leading zeros.
+        let short = match load_u64(bytes, at.wrapping_sub(8)) {
+            Some(word) => {
+                u64::from((word & 0x8080_8080_8080_8080).leading_zeros())
+                    >= 8 * (u64::from(len) + 1)
+            }
+            None => false,
+        };
+        if !short {
+            return strings_utf8(bytes, pos, strings);
+        }
+    }
+    left == 0
+}
+
+/// [`strings_fill`] for any metadata: each length a varint of any size, each string checked as
+/// UTF-8. Inlined too: out of line it cost the template 92 bytes more, for no fuel on the
+/// common path.
+#[inline(always)]
+fn strings_utf8(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
     let mut read: usize = 0;
     while pos < bytes.len() {
         let Some(len) = varint(bytes, &mut pos, 32) else {
@@ -95,32 +134,12 @@ fn strings_fill(bytes: &[u8], mut pos: usize, strings: u64) -> bool {
             return false;
         }
         let end = pos + len as usize;
-        if !short_ascii(bytes, end, len as usize) {
-            match bytes.get(pos..end) {
-                Some(text) if is_utf8(text) => {}
-                _ => return false,
-            }
+        match bytes.get(pos..end) {
+            Some(text) if is_utf8(text) => {}
+            _ => return false,
         }
         pos = end;
         read += 1;
     }
     read as u64 == strings
-}
-
-/// Whether the `len` bytes that end at `end` are ASCII, for `len <= 8`, from the one word that
-/// ends there; false when that says nothing (longer strings, or fewer than 8 bytes before `end`).
-///
-/// A parameter is usually a short ASCII word, and a metadata string always ends at least 8
-/// bytes into a request (the header and the lengths before it take 8), so this usually
-/// replaces the whole UTF-8 check with a load, a mask and a count of leading zeros: the
-/// high bits of the string's bytes are the word's top `len` bytes.
-#[inline(always)]
-fn short_ascii(bytes: &[u8], end: usize, len: usize) -> bool {
-    // Before 8, the start wraps around and the load fails.
-    // No separate `len <= 8`: past eight bytes, `8 * len` (in 64 bits, so that it cannot wrap)
-    // is above any count of leading zeros.
-    match load_u64(bytes, end.wrapping_sub(8)) {
-        Some(word) => u64::from((word & 0x8080_8080_8080_8080).leading_zeros()) >= 8 * len as u64,
-        None => false,
-    }
 }

@@ -124,6 +124,17 @@ pub fn decode_in<'a>(
     bytes: &'a [u8],
     actions: &[&'a str],
 ) -> Result<(usize, Request<'a>), ErrorCode> {
+    decode_request(bytes, actions)
+}
+
+/// [`decode_in`], inlined into the guest runtime's `execute_postcard`: the request then stays in
+/// its frame, written once where the handler reads it, instead of travelling through a
+/// `Result` in memory from an out-of-line call.
+#[inline(always)]
+pub(crate) fn decode_request<'a>(
+    bytes: &'a [u8],
+    actions: &[&'a str],
+) -> Result<(usize, Request<'a>), ErrorCode> {
     let (index, context) = decode_parts(bytes)?;
     let index = index as usize;
     let name = actions.get(index).ok_or(ErrorCode::UnknownAction)?;
