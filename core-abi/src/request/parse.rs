@@ -21,7 +21,7 @@
 //! parser this replaced is kept in `tests/reference/`, and `tests/differential.rs` holds the two
 //! to the same verdicts.
 
-use super::keys::{field_id, known_key, Field, Level};
+use super::keys::{field_id, in_window, known_key, Field, Level};
 use super::params::Params;
 use super::view::{Request, RequestContext, MIDI_MAX};
 use crate::bytes::{byte_at, load_u64};
@@ -114,7 +114,7 @@ pub(crate) fn parse_into<'a>(
                     return Err(fault(fault_at(body, pos)));
                 }
                 pos += 1;
-                if decided && key_start + 13 <= body.len() {
+                if decided && in_window(body, key_start) {
                     Field::UNKNOWN
                 } else {
                     field_id(body, key_start, key_step, level)
