@@ -80,12 +80,13 @@ static FIELDS: [&str; 8] = [
 /// skipped as any unknown member's).
 static IGNORED: [&str; 1] = ["current_mode"];
 
-/// Longest pattern: the quotes, the name and the colon in two words.
+/// Longest pattern: the separator, the quotes, the name and the colon in two words.
 const WINDOW: usize = 16;
 
-/// A key as compact JSON writes it: opening quote, name, closing quote and colon, as the
-/// little-endian words of its first eight bytes and of the (up to seven) bytes after them,
-/// with its length and its field number at each level.
+/// A member's start as compact JSON writes it: the separator before it (`{` or `,`), then
+/// opening quote, name, closing quote and colon, as the little-endian words of its first eight
+/// bytes (the separator's byte 0: it is added at the compare) and of the (up to eight) bytes
+/// after them, with its length and its field number at each level.
 #[derive(Clone, Copy)]
 struct KeyPattern {
     head: u64,
@@ -95,21 +96,22 @@ struct KeyPattern {
     /// the name is not one of that level's).
     fields: [u8; 2],
     /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail`
-    /// `(1 << tail_bits) - 1`: one load and one shift per mask instead of a dozen
-    /// instructions deriving the masks from `len`.
+    /// `u64::MAX >> tail_shift`, none when `tail_shift` is 64: one load and one shift per mask
+    /// instead of a dozen instructions deriving the masks from `len`.
     head_shift: u8,
-    tail_bits: u8,
+    tail_shift: u8,
 }
 
-/// Where a key whose opening quote and first two bytes are the low bytes of `word` would be in
-/// [`KEY_PATTERNS`]: the known names have distinct slots, so one entry is the only candidate.
+/// Where a key whose separator, opening quote and first two bytes are the low bytes of `word`
+/// would be in [`KEY_PATTERNS`]: the known names have distinct slots, so one entry is the only
+/// candidate.
 const fn key_slot(word: u64) -> usize {
-    (((word >> 8) ^ (word >> 16)) & 15) as usize
+    (((word >> 16) ^ (word >> 24)) & 15) as usize
 }
 
-/// The known keys by [`key_slot`]. An empty slot's pattern is a whole word of 0, which no key
-/// matches (its first byte is a quote). Built at compile time, which fails if two names share
-/// a slot.
+/// The known keys by [`key_slot`]. An empty slot's pattern is a whole word of 0 (and the
+/// separator), which no key matches (its second byte is a quote). Built at compile time,
+/// which fails if two names share a slot.
 static KEY_PATTERNS: [KeyPattern; 16] = {
     let empty = KeyPattern {
         head: 0,
@@ -117,7 +119,7 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
         len: 0,
         fields: [Field::UNKNOWN as u8; 2],
         head_shift: 0,
-        tail_bits: 0,
+        tail_shift: 64,
     };
     let mut patterns = [empty; 16];
     let mut f = 0;
@@ -127,7 +129,7 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
         } else {
             IGNORED[f - FIELDS.len()].as_bytes()
         };
-        let len = name.len() + 3;
+        let len = name.len() + 4;
         assert!(
             len <= WINDOW,
             "a known key longer than the fast path's window"
@@ -136,10 +138,12 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
         let mut tail = 0u64;
         let mut i = 0;
         while i < len {
-            let byte = if i == 0 || i == name.len() + 1 {
+            let byte = if i == 0 {
+                0
+            } else if i == 1 || i == name.len() + 2 {
                 b'"'
-            } else if i <= name.len() {
-                name[i - 1]
+            } else if i <= name.len() + 1 {
+                name[i - 2]
             } else {
                 b':'
             };
@@ -164,32 +168,47 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
             len: len as u8,
             fields,
             head_shift: if len >= 8 { 0 } else { (64 - 8 * len) as u8 },
-            tail_bits: if len <= 8 { 0 } else { (8 * (len - 8)) as u8 },
+            tail_shift: if len <= 8 {
+                64
+            } else {
+                (64 - 8 * (len - 8)) as u8
+            },
         };
         f += 1;
     }
     patterns
 };
 
-/// The fast path for keys: when the member at `pos` starts with a known name of this level
-/// exactly as compact JSON writes it (`"note":`), its field number (or [`Field::UNKNOWN`] for a
-/// known name of another level, or an ignored one) and the position after the colon. `None`
-/// sends the key down the general path, which decides the same way for every key this accepts.
+/// The fast path for keys: when the separator at `pos` (`{` before an object's first member,
+/// else `,`) is followed by a known name of this level exactly as compact JSON writes it
+/// (`,"note":`), its field number (or [`Field::UNKNOWN`] for a known name of another level, or
+/// an ignored one) and the position after the colon. `None` sends the member down the general
+/// path, which decides the same way for every key this accepts.
 ///
 /// Two word loads from one bounds-checked window, one table entry, two masked compares: the
-/// quotes and the colon are compared with the name.
+/// separator, the quotes and the colon are compared with the name.
 #[inline(always)]
-pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, usize)> {
+pub(crate) fn known_key(
+    body: &[u8],
+    pos: usize,
+    level: Level,
+    first: bool,
+) -> Option<(u32, usize)> {
     if level == Level::Metadata {
         return None;
     }
     let window: &[u8; WINDOW] = body.get(pos..pos.wrapping_add(WINDOW))?.try_into().ok()?;
     let head = u64::from_le_bytes(window_word(window, 0));
-    let tail = u64::from_le_bytes(window_word(window, 8));
     let pattern = KEY_PATTERNS[key_slot(head)];
+    let separator = u64::from(if first { b'{' } else { b',' });
     let head_mask = u64::MAX >> pattern.head_shift;
-    let tail_mask = (1u64 << pattern.tail_bits) - 1;
-    if ((head ^ pattern.head) & head_mask) | ((tail ^ pattern.tail) & tail_mask) != 0 {
+    // An unknown key usually differs in its first word: it leaves before the second.
+    if (head ^ pattern.head ^ separator) & head_mask != 0 {
+        return None;
+    }
+    let tail = u64::from_le_bytes(window_word(window, 8));
+    let tail_mask = u64::MAX.checked_shr(pattern.tail_shift.into()).unwrap_or(0);
+    if (tail ^ pattern.tail) & tail_mask != 0 {
         return None;
     }
     let field = pattern.fields[usize::from(level != Level::Request)];
@@ -204,8 +223,9 @@ fn window_word(window: &[u8; WINDOW], at: usize) -> [u8; 8] {
     word
 }
 
-/// Whether the fast path could compare a key whose opening quote is at `pos`: a plain key
-/// right before its colon that it did not recognise is none of the known names.
+/// Whether the fast path could compare a key whose separator is at `pos`: a plain key right
+/// after that separator and right before its colon that it did not recognise is none of the
+/// known names.
 #[inline(always)]
 pub(crate) fn in_window(body: &[u8], pos: usize) -> bool {
     pos + WINDOW <= body.len()
@@ -239,7 +259,7 @@ mod tests {
     #[test]
     fn every_known_key_has_a_fast_path() {
         for (f, name) in FIELDS.iter().enumerate() {
-            let body = format!("\"{name}\":0,\"padding_padding\"");
+            let body = format!(",\"{name}\":0,\"padding_padding\"");
             let level = if f < 2 {
                 Level::Request
             } else {
@@ -251,21 +271,30 @@ mod tests {
                 Level::Request
             };
             assert_eq!(
-                known_key(body.as_bytes(), 0, level),
-                Some((f as u32, name.len() + 3))
+                known_key(body.as_bytes(), 0, level, false),
+                Some((f as u32, name.len() + 4))
             );
             assert_eq!(
-                known_key(body.as_bytes(), 0, other),
-                Some((Field::UNKNOWN, name.len() + 3))
+                known_key(body.as_bytes(), 0, other, false),
+                Some((Field::UNKNOWN, name.len() + 4))
             );
-            let spaced = format!("\"{name}\" :0,\"padding_padding\"");
-            assert_eq!(known_key(spaced.as_bytes(), 0, level), None);
+            let opening = body.replacen(',', "{", 1);
+            assert_eq!(
+                known_key(opening.as_bytes(), 0, level, true),
+                Some((f as u32, name.len() + 4))
+            );
+            assert_eq!(known_key(opening.as_bytes(), 0, level, false), None);
+            assert_eq!(known_key(body.as_bytes(), 0, level, true), None);
+            let spaced = format!(",\"{name}\" :0,\"padding_padding\"");
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
+            let spaced = format!(", \"{name}\":0,\"padding_padding\"");
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
         }
         for level in [Level::Request, Level::Context] {
-            let body = "\"current_mode\":null,\"padding\"";
+            let body = ",\"current_mode\":null,\"padding\"";
             assert_eq!(
-                known_key(body.as_bytes(), 0, level),
-                Some((Field::UNKNOWN, 15))
+                known_key(body.as_bytes(), 0, level, false),
+                Some((Field::UNKNOWN, 16))
             );
         }
         for key in [
@@ -276,9 +305,10 @@ mod tests {
             "\"current_mod\":",
             "\"current_modes\":",
         ] {
-            let body = format!("{key}0,\"padding_padding\"");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Request), None, "{key}");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Context), None, "{key}");
+            let body = format!(",{key}0,\"padding_padding\"");
+            for level in [Level::Request, Level::Context] {
+                assert_eq!(known_key(body.as_bytes(), 0, level, false), None, "{key}");
+            }
         }
     }
 }

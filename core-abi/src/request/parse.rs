@@ -65,62 +65,67 @@ pub(crate) fn parse_into<'a>(
     if byte_at(body, pos) != b'{' {
         return Err(fault(fault_at(body, pos)));
     }
-    pos += 1;
+    // `pos` is at the separator before each member: the object's `{` for its first, else
+    // what follows the value before it.
     let mut first = true;
     loop {
-        // Compact JSON, as hosts write it, puts the next key's quote right after the `,` (or
-        // after the `{` for the first member): one or two byte compares instead of the two
-        // whitespace tests, the `}` test and the `first` test of the general path below.
-        let mut b = byte_at(body, pos);
-        if b == b',' && !first {
-            pos = skip_ws_fast(body, pos + 1);
-        } else if !(b == b'"' && first) {
-            if b <= b' ' {
-                pos = skip_ws_fast(body, pos);
-                b = byte_at(body, pos);
-            }
-            if b == b'}' {
-                pos += 1;
-                first = false;
-                level = match level {
-                    Level::Request => break,
-                    _ => Level::Request,
-                };
-                continue;
-            }
-            if !first {
-                if b != b',' {
-                    return Err(fault(fault_at(body, pos)));
-                }
-                pos = skip_ws_fast(body, pos + 1);
-            }
-        }
-        first = false;
-        let field = match known_key(body, pos, level) {
+        // Compact JSON, as hosts write it, puts the key's quote right after the separator: the
+        // fast path compares separator, key and colon at once. Anything else (whitespace, a
+        // `}`, an unknown or escaped key) takes the general path.
+        let separator = pos;
+        let field = match known_key(body, pos, level, first) {
             Some((field, after)) => {
                 pos = after;
                 field
             }
             None => {
+                if first {
+                    pos += 1;
+                }
+                let mut b = byte_at(body, pos);
+                if b <= b' ' {
+                    pos = skip_ws_fast(body, pos);
+                    b = byte_at(body, pos);
+                }
+                if b == b'}' {
+                    pos += 1;
+                    first = false;
+                    level = match level {
+                        Level::Request => break,
+                        _ => Level::Request,
+                    };
+                    continue;
+                }
+                if !first {
+                    if b != b',' {
+                        return Err(fault(fault_at(body, pos)));
+                    }
+                    pos = skip_ws_fast(body, pos + 1);
+                }
                 let key_start = pos;
                 let key_step = scan_string(body, pos);
                 check(key_step)?;
                 pos = key_step.pos();
-                // An unescaped key right before its colon, with the fast path's loads in
-                // bounds, is one the fast path has already compared with every known name.
-                let decided = !key_step.has(Step::ESCAPED) && byte_at(body, pos) == b':';
+                // An unescaped key right after its separator and right before its colon, with
+                // the fast path's loads in bounds, is one the fast path has already compared
+                // with every known name.
+                let decided = !key_step.has(Step::ESCAPED)
+                    && byte_at(body, pos) == b':'
+                    && key_start == separator + 1
+                    && in_window(body, separator);
                 pos = skip_ws_fast(body, pos);
                 if byte_at(body, pos) != b':' {
                     return Err(fault(fault_at(body, pos)));
                 }
                 pos += 1;
-                if decided && in_window(body, key_start) {
+                if decided {
                     Field::UNKNOWN
                 } else {
                     field_id(body, key_start, key_step, level)
                 }
             }
         };
+        first = false;
         // The value's first byte, loaded once (whitespace before it is rare).
         let mut value = byte_at(body, pos);
         if value <= b' ' {
@@ -145,7 +150,6 @@ pub(crate) fn parse_into<'a>(
             }
             Field::CONTEXT if value == b'{' => {
                 level = Level::Context;
-                pos += 1;
                 first = true;
                 continue;
             }
