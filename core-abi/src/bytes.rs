@@ -42,6 +42,23 @@ pub(crate) fn load_u64_padded(bytes: &[u8], pos: usize) -> u64 {
     }
 }
 
+/// [`load_u64_padded`] that reads the word within eight bytes of the end from the last eight
+/// bytes of `bytes`, shifted down (one load and a shift instead of eight bounds-checked byte
+/// loads): a number that ends a body, such as MIDIMon's timestamp, is read from one word too.
+#[inline(always)]
+pub(crate) fn load_u64_tail(bytes: &[u8], pos: usize) -> u64 {
+    if let Some(word) = load_u64(bytes, pos) {
+        return word;
+    }
+    let len = bytes.len();
+    match load_u64(bytes, len.wrapping_sub(8)) {
+        // `pos + 8 > len` here, so the shift is below 64 when `pos < len`.
+        Some(last) if pos < len => last >> (8 * (pos + 8 - len)),
+        Some(_) => 0,
+        None => load_u64_padded(bytes, pos),
+    }
+}
+
 /// The four bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
 #[inline(always)]
 pub(crate) fn load_u32_padded(bytes: &[u8], pos: usize) -> u32 {
@@ -195,6 +212,21 @@ fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_loads_agree_with_bytes() {
+        let bytes: std::vec::Vec<u8> = (1..=20).collect();
+        for len in 0..=bytes.len() {
+            for pos in 0..len + 10 {
+                let mut expected = 0u64;
+                for i in 0..8 {
+                    expected |= u64::from(byte_at(&bytes[..len], pos + i)) << (8 * i);
+                }
+                assert_eq!(load_u64_tail(&bytes[..len], pos), expected, "{len} {pos}");
+                assert_eq!(load_u64_padded(&bytes[..len], pos), expected, "{len} {pos}");
+            }
+        }
+    }
 
     #[test]
     fn bytes_eq_agrees_with_slices() {

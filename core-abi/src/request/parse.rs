@@ -24,7 +24,7 @@
 use super::keys::{field_id, in_window, known_key, Field, Level};
 use super::params::Params;
 use super::view::{Request, RequestContext, MIDI_MAX};
-use crate::bytes::{byte_at, load_u64};
+use crate::bytes::{byte_at, load_u64_tail};
 use crate::error::ErrorCode;
 use crate::json::Text;
 use crate::json::{
@@ -283,9 +283,10 @@ fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
 /// is, when it is not a plain integer in range (the caller then validates it and rejects it).
 ///
 /// A leading zero is the whole integer: `060` ends after the `0`, and the `6` is a syntax error
-/// for the caller to find. Digits are converted eight at a time while there are eight (a
-/// MIDIMon timestamp has 13), with the usual SWAR steps; the rest one at a time. `number` is the
-/// value modulo 2^64 throughout.
+/// for the caller to find. Digits are converted eight at a time with the usual SWAR steps, the
+/// last (up to seven) from the word that holds them, shifted up so that they convert as eight
+/// with leading zeros: no loop per digit, and a number at the end of the body is read from a
+/// zero-padded word. `number` is the value modulo 2^64 throughout.
 #[inline(always)]
 fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
     let mut end = pos;
@@ -294,36 +295,24 @@ fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
         end += 1;
     } else {
         loop {
-            let Some(chunk) = load_u64(body, end) else {
-                // Within eight bytes of the end: a byte at a time.
-                while let d @ b'0'..=b'9' = byte_at(body, end) {
-                    number = number.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    end += 1;
-                }
-                break;
-            };
-            let mut digits = chunk.wrapping_sub(0x3030_3030_3030_3030);
+            let digits = load_u64_tail(body, end).wrapping_sub(0x3030_3030_3030_3030);
             // Every byte is a digit when none is below `0` (the lowest such byte sets its high
             // bit) nor above `9` (adding 0x76 sets it); bytes below the first such are digits,
-            // so no borrow or carry reaches it.
+            // so no borrow or carry reaches it. Zero padding is not a digit.
             let others =
                 (digits | digits.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
-            if others == 0 {
+            // 0 to 8 (`trailing_zeros` of 0 is 64).
+            let count = others.trailing_zeros() / 8;
+            if count != 0 {
+                // The digits to the top of the word: leading zeros below them do not count.
                 number = number
-                    .wrapping_mul(100_000_000)
-                    .wrapping_add(eight_digits(digits));
-                end += 8;
-                continue;
+                    .wrapping_mul(POW10.get(count as usize).copied().unwrap_or(0))
+                    .wrapping_add(eight_digits(digits << (64 - 8 * count)));
+                end += count as usize;
             }
-            // The last digits are in the word already: taken from the register, with no load
-            // or bounds check per digit (about half the cost of the byte loop).
-            let count = (others.trailing_zeros() / 8) as usize;
-            end += count;
-            for _ in 0..count {
-                number = number.wrapping_mul(10).wrapping_add(digits & 0xFF);
-                digits >>= 8;
+            if count < 8 {
+                break;
             }
-            break;
         }
     }
     // Up to 19 digits always fit; 20 fit when they start with `1` and the value did not wrap
@@ -335,6 +324,19 @@ fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
     }
     (Some(number), end)
 }
+
+/// Powers of ten up to 10^8, by the number of digits a word added.
+static POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// The value of eight decimal digits, given as bytes 0..=9 (the first digit lowest).
 #[inline(always)]
