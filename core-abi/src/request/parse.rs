@@ -27,9 +27,7 @@ use super::view::{Request, RequestContext, MIDI_MAX};
 use crate::bytes::{byte_at, load_u64_tail};
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::json::{
-    fault_at, scan_null, scan_string, skip_value, skip_ws, skip_ws_fast, string_text, Step,
-};
+use crate::json::{fault_at, scan_null, scan_string, skip_value, skip_ws, skip_ws_fast, Step};
 
 /// Parses `body`; the index in `actions` of the request's action is `actions.len()` when the
 /// action is not declared.
@@ -148,7 +146,14 @@ pub(crate) fn parse_into<'a>(
             Field::ACTION if value == b'"' => {
                 let step = scan_string(body, pos);
                 check(step)?;
-                let text = string_text(body, pos, step);
+                // `string_text` in place: its call returned the text through memory.
+                let raw = body.get(pos + 1..step.pos() - 1).unwrap_or(&[]);
+                // SAFETY: `scan_string` accepted every byte between the quotes (see
+                // `string_text`): printable ASCII, validated escapes, well-formed UTF-8.
+                let text = Text::json(
+                    unsafe { core::str::from_utf8_unchecked(raw) },
+                    step.has(Step::ESCAPED),
+                );
                 index = find_action(text, actions);
                 parsed.action = text;
                 step
