@@ -4,12 +4,12 @@
 //! It runs on every note, in every plugin, and fuel is counted per wasm instruction, so it is
 //! written for that cost model:
 //!
-//! - a known key in the form hosts send it (`"velocity":`, no escape, no space before the colon)
-//!   is recognised from two loads and one table entry, name, quote and colon at once; any other
-//!   key (unknown, escaped, spaced) takes the general path through the string scanner, which
-//!   gives the same answer;
-//! - integers are read in the same pass that delimits them, eight digits at a time when they
-//!   are there;
+//! - a known key in the form hosts send it (`,"velocity":`, no escape, no space around it) is
+//!   recognised from two loads and one table entry, separator, quotes, name and colon at once
+//!   (MIDIMon's `current_mode` too, as a key to ignore); any other key (unknown, escaped,
+//!   spaced) takes the general path through the string scanner, which gives the same answer;
+//! - integers are read in the same pass that delimits them, eight digits at a time, the last
+//!   ones from the word that holds them;
 //! - `metadata` entries, which may number thousands, have a loop of their own that does only
 //!   what an entry needs: two strings and their punctuation;
 //! - the action is matched against the declared names as it is read, so a plugin dispatches by
