@@ -64,6 +64,25 @@ fn padded_tail(bytes: &[u8], pos: usize) -> u64 {
     word >> (8 * (pos - start)) | PAD << (8 * (len - pos))
 }
 
+/// The eight bytes at `pos` as a little-endian word for the JSON integer reader: within eight
+/// bytes of the end, the last eight bytes of `bytes` shifted down and zero-padded, inline (one
+/// load and a shift, where [`load_u64_padded`] calls its out-of-line tail), so a number that
+/// ends a body, such as MIDIMon's timestamp, is read from one word too. Below eight bytes in
+/// all, [`load_u64_padded`]'s word. Either padding (0 or `0x80`) is not a digit.
+#[inline(always)]
+pub(crate) fn load_u64_tail(bytes: &[u8], pos: usize) -> u64 {
+    if let Some(word) = load_u64(bytes, pos) {
+        return word;
+    }
+    let len = bytes.len();
+    match load_u64(bytes, len.wrapping_sub(8)) {
+        // `pos + 8 > len` here, so the shift is below 64 when `pos < len`.
+        Some(last) if pos < len => last >> (8 * (pos + 8 - len)),
+        Some(_) => 0,
+        None => load_u64_padded(bytes, pos),
+    }
+}
+
 /// The four bytes at `pos` as a little-endian word, zero-padded past the end of `bytes`.
 #[inline(always)]
 pub(crate) fn load_u32_padded(bytes: &[u8], pos: usize) -> u32 {
@@ -221,6 +240,21 @@ fn take_varint(bytes: &mut &[u8], bits: u32) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_loads_agree_with_bytes() {
+        let bytes: std::vec::Vec<u8> = (1..=20).collect();
+        for len in 0..=bytes.len() {
+            for pos in 0..len + 10 {
+                let mut expected = 0u64;
+                for i in 0..8 {
+                    expected |= u64::from(byte_at(&bytes[..len], pos + i)) << (8 * i);
+                }
+                assert_eq!(load_u64_tail(&bytes[..len], pos), expected, "{len} {pos}");
+                assert_eq!(load_u64_padded(&bytes[..len], pos), expected, "{len} {pos}");
+            }
+        }
+    }
 
     #[test]
     fn bytes_eq_agrees_with_slices() {

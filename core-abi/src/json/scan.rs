@@ -128,19 +128,8 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
         return fault_at(bytes, pos);
     }
     pos += 1;
-    // Keys, action names and short parameters: a closing quote within sixteen bytes, and
-    // nothing before it that needs attention, found from two word loads.
-    if let Some(first) = load_u64(bytes, pos) {
-        let mut at = pos;
-        let mut special = special_bytes(first);
-        if special == 0 {
-            at += 8;
-            special = load_u64(bytes, at).map_or(0, special_bytes);
-        }
-        let end = at + (special.trailing_zeros() / 8) as usize;
-        if special != 0 && byte_at(bytes, end) == b'"' {
-            return Step::ok(end + 1, 0);
-        }
+    if let Some(end) = short_string_end(bytes, pos) {
+        return Step::ok(end, 0);
     }
     let mut flags = 0;
     loop {
@@ -183,6 +172,28 @@ pub(crate) fn scan_string(bytes: &[u8], mut pos: usize) -> Step {
             }
         }
     }
+}
+
+/// Keys, action names and short parameters: when the contents starting at `pos` (after the
+/// opening quote) are printable ASCII without escapes and the closing quote comes within
+/// sixteen bytes, the position after that quote, found from two word loads (the quote is
+/// recognised in the loaded word, with no byte load); else `None`, for the general scan.
+#[inline(always)]
+pub(crate) fn short_string_end(bytes: &[u8], pos: usize) -> Option<usize> {
+    let mut word = load_u64(bytes, pos)?;
+    let mut at = pos;
+    let mut special = special_bytes(word);
+    if special == 0 {
+        at += 8;
+        word = load_u64(bytes, at)?;
+        special = special_bytes(word);
+    }
+    // The lowest flagged byte is exact: bit 7 of byte `k` is bit `8k + 7`.
+    let bit = special.trailing_zeros();
+    if special != 0 && (word >> (bit & 56)) as u8 == b'"' {
+        return Some(at + (bit / 8) as usize + 1);
+    }
+    None
 }
 
 /// The high bit of each byte of `x` that is `"`, `\\`, below 0x20 or 0x80 and above; bits may

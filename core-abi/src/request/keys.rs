@@ -1,12 +1,12 @@
 //! The request's known keys, and how the parser recognises them.
 //!
 //! Hosts write keys the same way every time (`"velocity":`, no escape, no space), so the fast
-//! path compares the key, its closing quote and the colon with a precomputed pattern: two word
-//! loads, one table entry chosen by the key's first two bytes, two masked compares. Any other
+//! path compares the key, its quotes and the colon with a precomputed pattern: two word loads
+//! from one 16-byte window, one table entry chosen by the key's first two bytes, two masked
+//! compares. Any other
 //! spelling (escapes, whitespace before the colon, a key near the end of the body) is decoded
 //! and compared by name, which gives the same field for every key the fast path accepts.
 
-use crate::bytes::{byte_at, load_u32, load_u64};
 use crate::json::{string_text, Step, MAX_NESTING};
 
 /// Which object the parser is in.
@@ -75,75 +75,103 @@ static FIELDS: [&str; 8] = [
     "metadata",
 ];
 
-/// A known key as compact JSON writes it: name, closing quote and colon, as the little-endian
-/// words of its first eight bytes and of the (up to four) bytes after them, and its length.
+/// Keys the fast path recognises though they are no field: MIDIMon sends `current_mode` with
+/// every event, and recognising it skips the string scanner for its key (its value is then
+/// skipped as any unknown member's).
+static IGNORED: [&str; 1] = ["current_mode"];
+
+/// Longest pattern: the separator, the quotes, the name and the colon in two words.
+const WINDOW: usize = 16;
+
+/// A member's start as compact JSON writes it: the separator before it (`{` or `,`), then
+/// opening quote, name, closing quote and colon, as the little-endian words of its first eight
+/// bytes (the separator's byte 0: it is added at the compare) and of the (up to eight) bytes
+/// after them, with its length and its field number at each level.
 #[derive(Clone, Copy)]
 struct KeyPattern {
     head: u64,
-    tail: u32,
+    tail: u64,
     len: u8,
-    field: u8,
+    /// The field at [`Level::Request`] and at [`Level::Context`] ([`Field::UNKNOWN`] where
+    /// the name is not one of that level's).
+    fields: [u8; 2],
     /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail`
-    /// `u32::MAX as u64 >> tail_shift` (32 when it has none): one load and one shift per key
+    /// `u64::MAX >> tail_shift`, none when `tail_shift` is 64: one load and one shift per mask
     /// instead of a dozen instructions deriving the masks from `len`.
     head_shift: u8,
     tail_shift: u8,
 }
 
-/// Where a key whose first two bytes are `a`, `b` would be in [`KEY_PATTERNS`]: the eight known
-/// names have distinct slots, so one entry is the only candidate.
+/// Where a key whose separator, opening quote and first two bytes are the low bytes of `word`
+/// would be in [`KEY_PATTERNS`]: the known names have distinct slots, so one entry is the only
+/// candidate.
 const fn key_slot(word: u64) -> usize {
-    ((word ^ (word >> 8)) & 15) as usize
+    (((word >> 16) ^ (word >> 24)) & 15) as usize
 }
 
-/// The known keys by [`key_slot`]; empty slots have a length no key can match. Built at
-/// compile time, which fails if two names share a slot.
+/// The known keys by [`key_slot`]. An empty slot's pattern is a whole word of 0 (and the
+/// separator), which no key matches (its second byte is a quote). Built at compile time,
+/// which fails if two names share a slot.
 static KEY_PATTERNS: [KeyPattern; 16] = {
-    // An empty slot compares its whole head word with 0, which no key matches without also
-    // making the result 0 (length 0, field 0): "no match" either way, with no test for it.
     let empty = KeyPattern {
         head: 0,
         tail: 0,
         len: 0,
-        field: 0,
+        fields: [Field::UNKNOWN as u8; 2],
         head_shift: 0,
-        tail_shift: 32,
+        tail_shift: 64,
     };
     let mut patterns = [empty; 16];
     let mut f = 0;
-    while f < FIELDS.len() {
-        let name = FIELDS[f].as_bytes();
-        let len = name.len() + 2;
+    while f < FIELDS.len() + IGNORED.len() {
+        let name = if f < FIELDS.len() {
+            FIELDS[f].as_bytes()
+        } else {
+            IGNORED[f - FIELDS.len()].as_bytes()
+        };
+        let len = name.len() + 4;
+        assert!(
+            len <= WINDOW,
+            "a known key longer than the fast path's window"
+        );
         let mut head = 0u64;
-        let mut tail = 0u32;
+        let mut tail = 0u64;
         let mut i = 0;
         while i < len {
-            let byte = if i < name.len() {
-                name[i]
-            } else if i == name.len() {
+            let byte = if i == 0 {
+                0
+            } else if i == 1 || i == name.len() + 2 {
                 b'"'
+            } else if i <= name.len() + 1 {
+                name[i - 2]
             } else {
                 b':'
             };
             if i < 8 {
                 head |= (byte as u64) << (8 * i);
             } else {
-                tail |= (byte as u32) << (8 * (i - 8));
+                tail |= (byte as u64) << (8 * (i - 8));
             }
             i += 1;
         }
         let slot = key_slot(head);
         assert!(patterns[slot].len == 0, "two field names share a slot");
+        let mut fields = [Field::UNKNOWN as u8; 2];
+        if f < 2 {
+            fields[0] = f as u8;
+        } else if f < FIELDS.len() {
+            fields[1] = f as u8;
+        }
         patterns[slot] = KeyPattern {
             head,
             tail,
             len: len as u8,
-            field: f as u8,
+            fields,
             head_shift: if len >= 8 { 0 } else { (64 - 8 * len) as u8 },
             tail_shift: if len <= 8 {
-                32
+                64
             } else {
-                (32 - 8 * (len - 8)) as u8
+                (64 - 8 * (len - 8)) as u8
             },
         };
         f += 1;
@@ -151,49 +179,56 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
     patterns
 };
 
-/// The fast path for keys: when the member at `pos` starts with a known name of this level
-/// exactly as compact JSON writes it (`"note":`), its field number (or [`Field::UNKNOWN`] for a
-/// known name of another level) and the position after the colon. `None` sends the key down
-/// the general path, which decides the same way for every key this accepts.
+/// The fast path for keys: when the separator at `pos` (`{` before an object's first member,
+/// else `,`) is followed by a known name of this level exactly as compact JSON writes it
+/// (`,"note":`), its field number (or [`Field::UNKNOWN`] for a known name of another level, or
+/// an ignored one) and the position after the colon. `None` sends the member down the general
+/// path, which decides the same way for every key this accepts.
+///
+/// Two word loads from one bounds-checked window, one table entry, two masked compares: the
+/// separator, the quotes and the colon are compared with the name.
 #[inline(always)]
-pub(crate) fn known_key(body: &[u8], pos: usize, level: Level) -> Option<(u32, usize)> {
+pub(crate) fn known_key(
+    body: &[u8],
+    pos: usize,
+    level: Level,
+    first: bool,
+) -> Option<(u32, usize)> {
     if level == Level::Metadata {
         return None;
     }
-    // The quote and the pattern's twelve bytes, bounds-checked once.
-    let window = body.get(pos..pos.wrapping_add(13))?;
-    if byte_at(window, 0) != b'"' {
+    let window: &[u8; WINDOW] = body.get(pos..pos.wrapping_add(WINDOW))?.try_into().ok()?;
+    let head = u64::from_le_bytes(window_word(window, 0));
+    let pattern = KEY_PATTERNS[key_slot(head)];
+    let separator = u64::from(if first { b'{' } else { b',' });
+    let head_mask = u64::MAX >> pattern.head_shift;
+    // An unknown key usually differs in its first word: it leaves before the second.
+    if (head ^ pattern.head ^ separator) & head_mask != 0 {
         return None;
     }
-    let found = match_pattern(window, 1);
-    if found == 0 {
+    let tail = u64::from_le_bytes(window_word(window, 8));
+    let tail_mask = u64::MAX.checked_shr(pattern.tail_shift.into()).unwrap_or(0);
+    if (tail ^ pattern.tail) & tail_mask != 0 {
         return None;
     }
-    Some((level.known(found & 0xFF), pos + 1 + (found >> 8) as usize))
+    let field = pattern.fields[usize::from(level != Level::Request)];
+    Some((u32::from(field), pos + usize::from(pattern.len)))
 }
 
-/// The known name (of any level) whose pattern (name, quote, colon) is at `body[start..]`:
-/// the pattern's length times 256 plus its field number, or 0.
-///
-/// Comparing the closing quote makes the lengths agree: an unescaped key holds no quote, so a
-/// shorter or longer name differs from the pattern at one of the two quotes.
+/// The eight bytes of `window` at `at` (0 or 8).
 #[inline(always)]
-fn match_pattern(body: &[u8], start: usize) -> u32 {
-    // Within twelve bytes of the end the caller takes its slow path, so the loads always fit.
-    // One bounds check for both loads: the window's length is then known to the compiler.
-    let Some(window) = body.get(start..start.wrapping_add(12)) else {
-        return 0;
-    };
-    let (Some(head), Some(tail)) = (load_u64(window, 0), load_u32(window, 8)) else {
-        return 0;
-    };
-    let pattern = KEY_PATTERNS[key_slot(head)];
-    let head_mask = u64::MAX >> pattern.head_shift;
-    let tail_mask = (u64::from(u32::MAX) >> pattern.tail_shift) as u32;
-    if (head ^ pattern.head) & head_mask != 0 || (tail ^ pattern.tail) & tail_mask != 0 {
-        return 0;
-    }
-    u32::from(pattern.len) << 8 | u32::from(pattern.field)
+fn window_word(window: &[u8; WINDOW], at: usize) -> [u8; 8] {
+    let mut word = [0; 8];
+    word.copy_from_slice(&window[at..at + 8]);
+    word
+}
+
+/// Whether the fast path could compare a key whose separator is at `pos`: a plain key right
+/// after that separator and right before its colon that it did not recognise is none of the
+/// known names.
+#[inline(always)]
+pub(crate) fn in_window(body: &[u8], pos: usize) -> bool {
+    pos + WINDOW <= body.len()
 }
 
 /// The field number of the key whose string literal starts at `body[quote]` and was scanned as
@@ -224,7 +259,7 @@ mod tests {
     #[test]
     fn every_known_key_has_a_fast_path() {
         for (f, name) in FIELDS.iter().enumerate() {
-            let body = format!("\"{name}\":0,\"padding_padding\"");
+            let body = format!(",\"{name}\":0,\"padding_padding\"");
             let level = if f < 2 {
                 Level::Request
             } else {
@@ -236,20 +271,44 @@ mod tests {
                 Level::Request
             };
             assert_eq!(
-                known_key(body.as_bytes(), 0, level),
-                Some((f as u32, name.len() + 3))
+                known_key(body.as_bytes(), 0, level, false),
+                Some((f as u32, name.len() + 4))
             );
             assert_eq!(
-                known_key(body.as_bytes(), 0, other),
-                Some((Field::UNKNOWN, name.len() + 3))
+                known_key(body.as_bytes(), 0, other, false),
+                Some((Field::UNKNOWN, name.len() + 4))
             );
-            let spaced = format!("\"{name}\" :0,\"padding_padding\"");
-            assert_eq!(known_key(spaced.as_bytes(), 0, level), None);
+            let opening = body.replacen(',', "{", 1);
+            assert_eq!(
+                known_key(opening.as_bytes(), 0, level, true),
+                Some((f as u32, name.len() + 4))
+            );
+            assert_eq!(known_key(opening.as_bytes(), 0, level, false), None);
+            assert_eq!(known_key(body.as_bytes(), 0, level, true), None);
+            let spaced = format!(",\"{name}\" :0,\"padding_padding\"");
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
+            let spaced = format!(", \"{name}\":0,\"padding_padding\"");
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
         }
-        for key in ["\"actions\":", "\"cc \":", "\"notes\":", "\"\":"] {
-            let body = format!("{key}0,\"padding_padding\"");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Request), None, "{key}");
-            assert_eq!(known_key(body.as_bytes(), 0, Level::Context), None, "{key}");
+        for level in [Level::Request, Level::Context] {
+            let body = ",\"current_mode\":null,\"padding\"";
+            assert_eq!(
+                known_key(body.as_bytes(), 0, level, false),
+                Some((Field::UNKNOWN, 16))
+            );
+        }
+        for key in [
+            "\"actions\":",
+            "\"cc \":",
+            "\"notes\":",
+            "\"\":",
+            "\"current_mod\":",
+            "\"current_modes\":",
+        ] {
+            let body = format!(",{key}0,\"padding_padding\"");
+            for level in [Level::Request, Level::Context] {
+                assert_eq!(known_key(body.as_bytes(), 0, level, false), None, "{key}");
+            }
         }
     }
 }

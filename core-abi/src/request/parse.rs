@@ -4,12 +4,12 @@
 //! It runs on every note, in every plugin, and fuel is counted per wasm instruction, so it is
 //! written for that cost model:
 //!
-//! - a known key in the form hosts send it (`"velocity":`, no escape, no space before the colon)
-//!   is recognised from two loads and one table entry, name, quote and colon at once; any other
-//!   key (unknown, escaped, spaced) takes the general path through the string scanner, which
-//!   gives the same answer;
-//! - integers are read in the same pass that delimits them, eight digits at a time when they
-//!   are there;
+//! - a known key in the form hosts send it (`,"velocity":`, no escape, no space around it) is
+//!   recognised from two loads and one table entry, separator, quotes, name and colon at once
+//!   (MIDIMon's `current_mode` too, as a key to ignore); any other key (unknown, escaped,
+//!   spaced) takes the general path through the string scanner, which gives the same answer;
+//! - integers are read in the same pass that delimits them, eight digits at a time, the last
+//!   ones from the word that holds them;
 //! - `metadata` entries, which may number thousands, have a loop of their own that does only
 //!   what an entry needs: two strings and their punctuation;
 //! - the action is matched against the declared names as it is read, so a plugin dispatches by
@@ -21,15 +21,13 @@
 //! parser this replaced is kept in `tests/reference/`, and `tests/differential.rs` holds the two
 //! to the same verdicts.
 
-use super::keys::{field_id, known_key, Field, Level};
+use super::keys::{field_id, in_window, known_key, Field, Level};
 use super::params::Params;
 use super::view::{Request, RequestContext, MIDI_MAX};
-use crate::bytes::{byte_at, load_u64};
+use crate::bytes::{byte_at, load_u64_tail};
 use crate::error::ErrorCode;
 use crate::json::Text;
-use crate::json::{
-    fault_at, scan_null, scan_string, skip_value, skip_ws, skip_ws_fast, string_text, Step,
-};
+use crate::json::{fault_at, scan_null, scan_string, skip_value, skip_ws, skip_ws_fast, Step};
 
 /// Parses `body`; the index in `actions` of the request's action is `actions.len()` when the
 /// action is not declared.
@@ -46,9 +44,8 @@ pub(crate) fn parse<'a>(
 }
 
 /// [`parse`] into a request the caller owns: the fields are written where the handler will
-/// read them, instead of being assembled in locals and moved through the `Result`s (which cost
-/// about a hundred instructions of byte copies per request on wasm). On an error `request`
-/// holds whatever was read before the fault.
+/// read them, instead of being moved through the `Result`s (which cost about a hundred
+/// instructions of byte copies per request on wasm). On an error `request` is left as it was.
 pub(crate) fn parse_into<'a>(
     body: &'a [u8],
     actions: &[&str],
@@ -59,68 +56,79 @@ pub(crate) fn parse_into<'a>(
     }
     let mut level = Level::Request;
     let mut index = actions.len();
-    let context = &mut request.context;
+    // Read into a local and written to `request` once, on success: the caller's
+    // initialisation is then dead, and the compiler drops its stores.
+    let mut parsed = Request {
+        action: Text::plain(""),
+        context: RequestContext::default(),
+    };
+    let context = &mut parsed.context;
     let mut seen: u32 = 0;
     let mut pos = skip_ws_fast(body, 0);
     if byte_at(body, pos) != b'{' {
         return Err(fault(fault_at(body, pos)));
     }
-    pos += 1;
+    // `pos` is at the separator before each member: the object's `{` for its first, else
+    // what follows the value before it.
     let mut first = true;
     loop {
-        // Compact JSON, as hosts write it, puts the next key's quote right after the `,` (or
-        // after the `{` for the first member): one or two byte compares instead of the two
-        // whitespace tests, the `}` test and the `first` test of the general path below.
-        let mut b = byte_at(body, pos);
-        if b == b',' && !first {
-            pos = skip_ws_fast(body, pos + 1);
-        } else if !(b == b'"' && first) {
-            if b <= b' ' {
-                pos = skip_ws_fast(body, pos);
-                b = byte_at(body, pos);
-            }
-            if b == b'}' {
-                pos += 1;
-                first = false;
-                level = match level {
-                    Level::Request => break,
-                    _ => Level::Request,
-                };
-                continue;
-            }
-            if !first {
-                if b != b',' {
-                    return Err(fault(fault_at(body, pos)));
-                }
-                pos = skip_ws_fast(body, pos + 1);
-            }
-        }
-        first = false;
-        let field = match known_key(body, pos, level) {
+        // Compact JSON, as hosts write it, puts the key's quote right after the separator: the
+        // fast path compares separator, key and colon at once. Anything else (whitespace, a
+        // `}`, an unknown or escaped key) takes the general path.
+        let separator = pos;
+        let field = match known_key(body, pos, level, first) {
             Some((field, after)) => {
                 pos = after;
                 field
             }
             None => {
+                if first {
+                    pos += 1;
+                }
+                let mut b = byte_at(body, pos);
+                if b <= b' ' {
+                    pos = skip_ws_fast(body, pos);
+                    b = byte_at(body, pos);
+                }
+                if b == b'}' {
+                    pos += 1;
+                    first = false;
+                    level = match level {
+                        Level::Request => break,
+                        _ => Level::Request,
+                    };
+                    continue;
+                }
+                if !first {
+                    if b != b',' {
+                        return Err(fault(fault_at(body, pos)));
+                    }
+                    pos = skip_ws_fast(body, pos + 1);
+                }
                 let key_start = pos;
                 let key_step = scan_string(body, pos);
                 check(key_step)?;
                 pos = key_step.pos();
-                // An unescaped key right before its colon, with the fast path's loads in
-                // bounds, is one the fast path has already compared with every known name.
-                let decided = !key_step.has(Step::ESCAPED) && byte_at(body, pos) == b':';
+                // An unescaped key right after its separator and right before its colon, with
+                // the fast path's loads in bounds, is one the fast path has already compared
+                // with every known name.
+                let decided = !key_step.has(Step::ESCAPED)
+                    && byte_at(body, pos) == b':'
+                    && key_start == separator + 1
+                    && in_window(body, separator);
                 pos = skip_ws_fast(body, pos);
                 if byte_at(body, pos) != b':' {
                     return Err(fault(fault_at(body, pos)));
                 }
                 pos += 1;
-                if decided && key_start + 13 <= body.len() {
+                if decided {
                     Field::UNKNOWN
                 } else {
                     field_id(body, key_start, key_step, level)
                 }
             }
         };
+        first = false;
         // The value's first byte, loaded once (whitespace before it is rare).
         let mut value = byte_at(body, pos);
         if value <= b' ' {
@@ -138,14 +146,20 @@ pub(crate) fn parse_into<'a>(
             Field::ACTION if value == b'"' => {
                 let step = scan_string(body, pos);
                 check(step)?;
-                let text = string_text(body, pos, step);
+                // `string_text` in place: its call returned the text through memory.
+                let raw = body.get(pos + 1..step.pos() - 1).unwrap_or(&[]);
+                // SAFETY: `scan_string` accepted every byte between the quotes (see
+                // `string_text`): printable ASCII, validated escapes, well-formed UTF-8.
+                let text = Text::json(
+                    unsafe { core::str::from_utf8_unchecked(raw) },
+                    step.has(Step::ESCAPED),
+                );
                 index = find_action(text, actions);
-                request.action = text;
+                parsed.action = text;
                 step
             }
             Field::CONTEXT if value == b'{' => {
                 level = Level::Context;
-                pos += 1;
                 first = true;
                 continue;
             }
@@ -173,7 +187,9 @@ pub(crate) fn parse_into<'a>(
                     Field::VALUE => context.value = byte,
                     _ => context.timestamp = number,
                 }
-                Step::ok(end, 0)
+                // Known to be in place: no step to check.
+                pos = end;
+                continue;
             }
             // Unknown nulls and strings (MIDIMon sends `"current_mode":null`) without the
             // state machine; anything else through it.
@@ -198,6 +214,7 @@ pub(crate) fn parse_into<'a>(
     if seen & (1 << Field::ACTION) == 0 {
         return Err(ErrorCode::InvalidField);
     }
+    *request = parsed;
     Ok(index)
 }
 
@@ -279,9 +296,10 @@ fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
 /// is, when it is not a plain integer in range (the caller then validates it and rejects it).
 ///
 /// A leading zero is the whole integer: `060` ends after the `0`, and the `6` is a syntax error
-/// for the caller to find. Digits are converted eight at a time while there are eight (a
-/// MIDIMon timestamp has 13), with the usual SWAR steps; the rest one at a time. `number` is the
-/// value modulo 2^64 throughout.
+/// for the caller to find. Digits are converted eight at a time with the usual SWAR steps, the
+/// last (up to seven) from the word that holds them, shifted up so that they convert as eight
+/// with leading zeros: no loop per digit, and a number at the end of the body is read from a
+/// zero-padded word. `number` is the value modulo 2^64 throughout.
 #[inline(always)]
 fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
     let mut end = pos;
@@ -290,36 +308,24 @@ fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
         end += 1;
     } else {
         loop {
-            let Some(chunk) = load_u64(body, end) else {
-                // Within eight bytes of the end: a byte at a time.
-                while let d @ b'0'..=b'9' = byte_at(body, end) {
-                    number = number.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    end += 1;
-                }
-                break;
-            };
-            let mut digits = chunk.wrapping_sub(0x3030_3030_3030_3030);
+            let digits = load_u64_tail(body, end).wrapping_sub(0x3030_3030_3030_3030);
             // Every byte is a digit when none is below `0` (the lowest such byte sets its high
             // bit) nor above `9` (adding 0x76 sets it); bytes below the first such are digits,
-            // so no borrow or carry reaches it.
+            // so no borrow or carry reaches it. Zero padding is not a digit.
             let others =
                 (digits | digits.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
-            if others == 0 {
+            // 0 to 8 (`trailing_zeros` of 0 is 64).
+            let count = others.trailing_zeros() / 8;
+            if count != 0 {
+                // The digits to the top of the word: leading zeros below them do not count.
                 number = number
-                    .wrapping_mul(100_000_000)
-                    .wrapping_add(eight_digits(digits));
-                end += 8;
-                continue;
+                    .wrapping_mul(POW10.get(count as usize).copied().unwrap_or(0))
+                    .wrapping_add(eight_digits(digits << (64 - 8 * count)));
+                end += count as usize;
             }
-            // The last digits are in the word already: taken from the register, with no load
-            // or bounds check per digit (about half the cost of the byte loop).
-            let count = (others.trailing_zeros() / 8) as usize;
-            end += count;
-            for _ in 0..count {
-                number = number.wrapping_mul(10).wrapping_add(digits & 0xFF);
-                digits >>= 8;
+            if count < 8 {
+                break;
             }
-            break;
         }
     }
     // Up to 19 digits always fit; 20 fit when they start with `1` and the value did not wrap
@@ -331,6 +337,19 @@ fn integer(body: &[u8], pos: usize) -> (Option<u64>, usize) {
     }
     (Some(number), end)
 }
+
+/// Powers of ten up to 10^8, by the number of digits a word added.
+static POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// The value of eight decimal digits, given as bytes 0..=9 (the first digit lowest).
 #[inline(always)]
