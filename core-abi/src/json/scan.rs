@@ -199,7 +199,7 @@ pub(crate) fn short_string_end(bytes: &[u8], pos: usize) -> Option<usize> {
 /// The high bit of each byte of `x` that is `"`, `\\`, below 0x20 or 0x80 and above; bits may
 /// also be set above the lowest such byte (a borrow runs upwards), never below it.
 #[inline(always)]
-fn special_bytes(x: u64) -> u64 {
+pub(crate) fn special_bytes(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let quote = x ^ (ONES * u64::from(b'"'));

@@ -6,8 +6,9 @@
 //!
 //! - a known key in the form hosts send it (`,"velocity":`, no escape, no space around it) is
 //!   recognised from two loads and one table entry, separator, quotes, name and colon at once
-//!   (MIDIMon's `current_mode` too, as a key to ignore); any other key (unknown, escaped,
-//!   spaced) takes the general path through the string scanner, which gives the same answer;
+//!   (MIDIMon's `current_mode` too, as a key to ignore), and so is an unknown key of up to
+//!   four plain bytes (`,"a":`); any other key (longer unknown, escaped, spaced) takes the
+//!   general path through the string scanner, which gives the same answer;
 //! - integers are read in the same pass that delimits them, eight digits at a time, the last
 //!   ones from the word that holds them;
 //! - `metadata` entries, which may number thousands, have a loop of their own that does only
