@@ -220,7 +220,28 @@ static TRANSITIONS: [u8; state::COUNT * class::COUNT] = {
 /// Validates and skips any JSON value at `pos` (whitespace before it allowed), without
 /// recursion, allowing the value to nest at most `max_depth` levels of arrays and objects.
 /// On success the position is just after the value.
+///
+/// A one-digit number, the shortest unknown member's value, is skipped here from its byte and
+/// the next (about 25 instructions, against about 80 through the machine, 9 of them the stack
+/// frame for its nesting stack, which this function does without); anything else (a digit
+/// last in the input too) goes through [`skip_any`].
+#[inline(never)]
 pub(crate) fn skip_value(bytes: &[u8], pos: usize, max_depth: usize) -> Step {
+    // A digit, `.`, `e` or `E` after the digit would continue the number (or, after `0`, be
+    // a fault): the four classes are consecutive, one lookup refuses them.
+    let continues =
+        |b: u8| CLASSES[usize::from(b)].wrapping_sub(class::ZERO) <= class::EXPONENT - class::ZERO;
+    if let Some(&[digit, next]) = bytes.get(pos..).and_then(<[u8]>::first_chunk) {
+        if digit.is_ascii_digit() && !continues(next) {
+            return Step::ok(pos + 1, 0);
+        }
+    }
+    skip_any(bytes, pos, max_depth)
+}
+
+/// [`skip_value`]'s state machine, for any value.
+#[inline(never)]
+fn skip_any(bytes: &[u8], pos: usize, max_depth: usize) -> Step {
     let max_depth = max_depth.min(MAX_NESTING);
     // `stack[d]` is the state to go to after the container opened at depth `d` closes; only
     // entries below `depth` have been written. Left uninitialized: zeroing 128 bytes would
@@ -358,6 +379,13 @@ mod tests {
     fn values_end_where_they_end() {
         for (text, end) in [
             ("1", 1),
+            ("7,", 1),
+            ("0}", 1),
+            ("01", 1),
+            ("42,", 2),
+            ("0.5,", 3),
+            ("5e1}", 3),
+            ("3E1", 3),
             ("-0.5e+3,", 7),
             ("0 ", 1),
             (" 12]", 3),
