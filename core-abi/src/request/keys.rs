@@ -97,10 +97,11 @@ struct KeyPattern {
     /// the name is not one of that level's).
     fields: [u8; 2],
     /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail`
-    /// `u64::MAX >> tail_shift`, none when `tail_shift` is 64: one load and one shift per mask
-    /// instead of a dozen instructions deriving the masks from `len`.
+    /// `u64::MAX >> tail_half_shift >> tail_half_shift` (none when the half is 32: a shift by
+    /// 64 in two halves, without the check a shift by 64 needs): a load and one or two shifts
+    /// per mask instead of a dozen instructions deriving the masks from `len`.
     head_shift: u8,
-    tail_shift: u8,
+    tail_half_shift: u8,
 }
 
 /// Where a key whose separator, opening quote and first two bytes are the low bytes of `word`
@@ -120,7 +121,7 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
         len: 0,
         fields: [Field::UNKNOWN as u8; 2],
         head_shift: 0,
-        tail_shift: 64,
+        tail_half_shift: 32,
     };
     let mut patterns = [empty; 16];
     let mut f = 0;
@@ -169,10 +170,10 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
             len: len as u8,
             fields,
             head_shift: if len >= 8 { 0 } else { (64 - 8 * len) as u8 },
-            tail_shift: if len <= 8 {
-                64
+            tail_half_shift: if len <= 8 {
+                32
             } else {
-                (64 - 8 * (len - 8)) as u8
+                (32 - 4 * (len - 8)) as u8
             },
         };
         f += 1;
@@ -209,7 +210,7 @@ pub(crate) fn known_key(
         return short_unknown_key(head, first, pos);
     }
     let tail = u64::from_le_bytes(window_word(window, 8));
-    let tail_mask = u64::MAX.checked_shr(pattern.tail_shift.into()).unwrap_or(0);
+    let tail_mask = u64::MAX >> pattern.tail_half_shift >> pattern.tail_half_shift;
     if (tail ^ pattern.tail) & tail_mask != 0 {
         return None;
     }
