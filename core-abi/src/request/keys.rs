@@ -181,12 +181,11 @@ static KEY_PATTERNS: [KeyPattern; 16] = {
     patterns
 };
 
-/// The fast path for keys: when the separator at `pos` (`{` before an object's first member,
-/// else `,`) is followed by a known name of this level exactly as compact JSON writes it
+/// The fast path for keys: when the separator at `pos` (`separator`: `{` before an object's
+/// first member, else `,`) is followed by a known name of this level exactly as compact JSON writes it
 /// (`,"note":`), its field number (or [`Field::UNKNOWN`] for a known name of another level, or
 /// an ignored one) and the position after the colon. `None` sends the member down the general
-/// path, which decides the same way for every key this accepts. With `first`, the byte at `pos`
-/// is the object's `{`, which the caller has read (the short unknown keys' test relies on it).
+/// path, which decides the same way for every key this accepts.
 ///
 /// Two word loads from one bounds-checked window, one table entry, two masked compares: the
 /// separator, the quotes and the colon are compared with the name.
@@ -195,7 +194,7 @@ pub(crate) fn known_key(
     body: &[u8],
     pos: usize,
     level: Level,
-    first: bool,
+    separator: u64,
 ) -> Option<(u32, usize)> {
     if level == Level::Metadata {
         return None;
@@ -203,11 +202,10 @@ pub(crate) fn known_key(
     let window: &[u8; WINDOW] = body.get(pos..pos.wrapping_add(WINDOW))?.try_into().ok()?;
     let head = u64::from_le_bytes(window_word(window, 0));
     let pattern = KEY_PATTERNS[key_slot(head)];
-    let separator = u64::from(if first { b'{' } else { b',' });
     let head_mask = u64::MAX >> pattern.head_shift;
     // An unknown key usually differs in its first word: it leaves before the second.
     if (head ^ pattern.head ^ separator) & head_mask != 0 {
-        return short_unknown_key(head, first, pos);
+        return short_unknown_key(head, separator, pos);
     }
     let tail = u64::from_le_bytes(window_word(window, 8));
     let tail_mask = u64::MAX >> pattern.tail_half_shift >> pattern.tail_half_shift;
@@ -230,10 +228,8 @@ pub(crate) fn known_key(
 /// SWAR tests (exact for the lowest byte they flag), and must be the closing quote with a colon
 /// after it.
 #[inline(always)]
-fn short_unknown_key(head: u64, first: bool, pos: usize) -> Option<(u32, usize)> {
-    // The separator of an object's first member is its `{`, which the parser has read: only
-    // a later member's needs a look (and then a `{` is a fault).
-    if (head >> 8) as u8 != b'"' || !(first || head as u8 == b',') {
+fn short_unknown_key(head: u64, separator: u64, pos: usize) -> Option<(u32, usize)> {
+    if (head ^ separator) & 0xffff != u64::from(b'"') << 8 {
         return None;
     }
     // The bytes after the opening quote, then the separator (plain) and the quote (not): the
@@ -288,6 +284,9 @@ mod tests {
     use super::*;
     use std::format;
 
+    const OPEN: u64 = b'{' as u64;
+    const COMMA: u64 = b',' as u64;
+
     #[test]
     fn every_known_key_has_a_fast_path() {
         for (f, name) in FIELDS.iter().enumerate() {
@@ -303,28 +302,29 @@ mod tests {
                 Level::Request
             };
             assert_eq!(
-                known_key(body.as_bytes(), 0, level, false),
+                known_key(body.as_bytes(), 0, level, COMMA),
                 Some((f as u32, name.len() + 4))
             );
             assert_eq!(
-                known_key(body.as_bytes(), 0, other, false),
+                known_key(body.as_bytes(), 0, other, COMMA),
                 Some((Field::UNKNOWN, name.len() + 4))
             );
             let opening = body.replacen(',', "{", 1);
             assert_eq!(
-                known_key(opening.as_bytes(), 0, level, true),
+                known_key(opening.as_bytes(), 0, level, OPEN),
                 Some((f as u32, name.len() + 4))
             );
-            assert_eq!(known_key(opening.as_bytes(), 0, level, false), None);
+            assert_eq!(known_key(opening.as_bytes(), 0, level, COMMA), None);
+            assert_eq!(known_key(body.as_bytes(), 0, level, OPEN), None);
             let spaced = format!(",\"{name}\" :0,\"padding_padding\"");
-            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, COMMA), None);
             let spaced = format!(", \"{name}\":0,\"padding_padding\"");
-            assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
+            assert_eq!(known_key(spaced.as_bytes(), 0, level, COMMA), None);
         }
         for level in [Level::Request, Level::Context] {
             let body = ",\"current_mode\":null,\"padding\"";
             assert_eq!(
-                known_key(body.as_bytes(), 0, level, false),
+                known_key(body.as_bytes(), 0, level, COMMA),
                 Some((Field::UNKNOWN, 16))
             );
         }
@@ -350,16 +350,17 @@ mod tests {
             let expected = decided.then_some((Field::UNKNOWN, key.len() + 1));
             for level in [Level::Request, Level::Context] {
                 assert_eq!(
-                    known_key(body.as_bytes(), 0, level, false),
+                    known_key(body.as_bytes(), 0, level, COMMA),
                     expected,
                     "{key}"
                 );
                 let opening = body.replacen(',', "{", 1);
-                assert_eq!(known_key(opening.as_bytes(), 0, level, true), expected);
-                // A later member's separator must be a comma.
-                assert_eq!(known_key(opening.as_bytes(), 0, level, false), None);
+                assert_eq!(known_key(opening.as_bytes(), 0, level, OPEN), expected);
+                // A later member's separator must be a comma, a first member's the `{`.
+                assert_eq!(known_key(opening.as_bytes(), 0, level, COMMA), None);
+                assert_eq!(known_key(body.as_bytes(), 0, level, OPEN), None);
                 let spaced = format!(" {}", &body[1..]);
-                assert_eq!(known_key(spaced.as_bytes(), 0, level, false), None);
+                assert_eq!(known_key(spaced.as_bytes(), 0, level, COMMA), None);
             }
         }
     }

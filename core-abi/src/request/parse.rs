@@ -70,14 +70,17 @@ pub(crate) fn parse_into<'a>(
         return Err(fault(fault_at(body, pos)));
     }
     // `pos` is at the separator before each member: the object's `{` for its first, else
-    // what follows the value before it.
-    let mut first = true;
+    // what follows the value before it. `delimiter` is the byte that must be there, `{` for
+    // the first member (kept as a word for the key fast path's compare: a select per member
+    // less than a flag).
+    let mut delimiter = OPEN;
     loop {
         // Compact JSON, as hosts write it, puts the key's quote right after the separator: the
         // fast path compares separator, key and colon at once. Anything else (whitespace, a
         // `}`, an unknown or escaped key) takes the general path.
         let separator = pos;
-        let field = match known_key(body, pos, level, first) {
+        let first = delimiter == OPEN;
+        let field = match known_key(body, pos, level, delimiter) {
             Some((field, after)) => {
                 pos = after;
                 field
@@ -93,7 +96,7 @@ pub(crate) fn parse_into<'a>(
                 }
                 if b == b'}' {
                     pos += 1;
-                    first = false;
+                    delimiter = COMMA;
                     level = match level {
                         Level::Request => break,
                         _ => Level::Request,
@@ -129,7 +132,7 @@ pub(crate) fn parse_into<'a>(
                 }
             }
         };
-        first = false;
+        delimiter = COMMA;
         // The value's first byte, loaded once (whitespace before it is rare).
         let mut value = byte_at(body, pos);
         if value <= b' ' {
@@ -161,7 +164,7 @@ pub(crate) fn parse_into<'a>(
             }
             Field::CONTEXT if value == b'{' => {
                 level = Level::Context;
-                first = true;
+                delimiter = OPEN;
                 continue;
             }
             Field::METADATA if value == b'{' => {
@@ -218,6 +221,11 @@ pub(crate) fn parse_into<'a>(
     *request = parsed;
     Ok(index)
 }
+
+/// The separator before an object's first member, and before any other, as the key fast path
+/// compares them.
+const OPEN: u64 = b'{' as u64;
+const COMMA: u64 = b',' as u64;
 
 /// The members of the `metadata` object whose `{` is at `pos`, all `"key":"value"`: the
 /// position after its `}` and the number of members. A loop of its own, since a mapping may
