@@ -222,7 +222,7 @@ static TRANSITIONS: [u8; state::COUNT * class::COUNT] = {
 /// On success the position is just after the value.
 ///
 /// A one-digit number, the shortest unknown member's value, is skipped here from its byte and
-/// the next (about 25 instructions, against about 80 through the machine, 9 of them the stack
+/// the next (37 instructions, against 82 through the machine, 9 of them the stack
 /// frame for its nesting stack, which this function does without); anything else (a digit
 /// last in the input too) goes through [`skip_any`].
 #[inline(never)]

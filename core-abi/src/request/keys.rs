@@ -219,12 +219,12 @@ pub(crate) fn known_key(
 /// A key that the fast path did not recognise from the first word, when that word holds all
 /// of it as compact JSON writes it (separator, quote, up to four plain bytes, quote, colon:
 /// `,"a":`): [`Field::UNKNOWN`] and the position after the colon, without the string scanner's
-/// call and the general path (about 150 instructions less for `"a":0`). Plain bytes are printable
+/// call and the general path (about 110 instructions less for `"a":0`). Plain bytes are printable
 /// ASCII other than `"` and `\`, exactly the key that the general path would scan without
 /// an escape and then call decided (none of the known names: the word differs from its slot's
 /// pattern). Anything else, `None`: the general path.
 ///
-/// About 30 instructions: the first byte that is not plain is found with the string scanner's
+/// About 50 instructions: the first byte that is not plain is found with the string scanner's
 /// SWAR tests (exact for the lowest byte they flag), and must be the closing quote with a colon
 /// after it.
 #[inline(always)]
