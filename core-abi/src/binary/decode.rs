@@ -44,12 +44,12 @@ pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), Er
         return Err(ErrorCode::InvalidField);
     }
     let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
-    // `pos <= bytes.len()` after a varint; the `min` says so to the compiler, which then
-    // drops the empty-slice fallback (two selects).
-    let pairs = bytes.get(pos.min(bytes.len())..).unwrap_or(&[]);
     if !strings_fill(bytes, pos, 2 * count) {
         return Err(MALFORMED);
     }
+    // `pos <= bytes.len()` after a varint; the `min` says so to the compiler, which then
+    // drops the empty-slice fallback (two selects).
+    let pairs = bytes.get(pos.min(bytes.len())..).unwrap_or(&[]);
     Ok((
         action,
         RequestContext {
