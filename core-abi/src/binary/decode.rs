@@ -15,16 +15,7 @@ use crate::utf8::is_utf8;
 pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), ErrorCode> {
     const MALFORMED: ErrorCode = ErrorCode::MalformedBinary;
     let mut pos = 0;
-    // A one-byte index is read here as a `u32` (its byte's sign tested in 32 bits), not by
-    // `varint`'s inline path: that one's `u64`, merged with the out-of-line path's, was cut
-    // to 32 bits after (two instructions and six bytes more, measured).
-    let action = match bytes.first() {
-        Some(&byte) if byte < 0x80 => {
-            pos = 1;
-            u32::from(byte)
-        }
-        _ => varint(bytes, &mut pos, 32).ok_or(MALFORMED)? as u32,
-    };
+    let action = varint_u32(bytes, &mut pos).ok_or(MALFORMED)?;
     // The four `Option<u8>`s (tag 0, or tag 1 and the byte) take at most eight bytes: one
     // word, padded past the end, holds them all, and each is taken off its low end in
     // registers. A tag past the end reads as `0x80` (a bad tag) and a value as `0x80`, but
@@ -52,8 +43,8 @@ pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), Er
     if options_high != 0 {
         return Err(ErrorCode::InvalidField);
     }
-    let count = varint(bytes, &mut pos, 32).ok_or(MALFORMED)?;
-    if !strings_fill(bytes, pos, 2 * count) {
+    let count = varint_u32(bytes, &mut pos).ok_or(MALFORMED)?;
+    if !strings_fill(bytes, pos, 2 * u64::from(count)) {
         return Err(MALFORMED);
     }
     // `pos <= bytes.len()` after a varint; the `min` says so to the compiler, which then
@@ -70,6 +61,21 @@ pub(super) fn decode_parts(bytes: &[u8]) -> Result<(u32, RequestContext<'_>), Er
             metadata: Params::binary(pairs, count as usize),
         },
     ))
+}
+
+/// A 32-bit varint (the action index, the metadata count) as a `u32`: a one-byte one read
+/// here, its byte's sign tested in 32 bits, and only longer ones by [`varint`], whose `u64`,
+/// merged with the one-byte path's, would be cut to 32 bits after (two instructions and six
+/// bytes more for the action alone, measured).
+#[inline(always)]
+fn varint_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    match bytes.get(*pos) {
+        Some(&byte) if byte < 0x80 => {
+            *pos += 1;
+            Some(u32::from(byte))
+        }
+        _ => varint(bytes, pos, 32).map(|value| value as u32),
+    }
 }
 
 /// Takes one `Option<u8>` off the low end of `word` (see [`decode_parts`]), moving `pos` past
