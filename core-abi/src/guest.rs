@@ -44,9 +44,9 @@ pub fn handle_json(body: &[u8], actions: &[&str], handlers: &[Handler]) -> i32 {
 /// [`handle_json`] with any [`Dispatch`] for the handlers.
 ///
 /// `midimon_plugin!`'s exports pass a generated one that compares the index with each action's
-/// and calls its handler directly (through [`call_handler`]), instead of a `call_indirect`
-/// through a table of handler pointers: the module then has no table for MIDIMon to set up on
-/// every fresh instance.
+/// and calls its handler directly (which LTO can inline), instead of a `call_indirect` through
+/// a table of handler pointers: the module then has no table for MIDIMon to set up on every
+/// fresh instance.
 pub fn handle_json_with<D: Dispatch + ?Sized>(body: &[u8], actions: &[&str], handlers: &D) -> i32 {
     // The parser matches the action against `actions` as it reads it: an undeclared action is
     // `UnknownAction` once the body is known to be valid, and the handler is found by the
@@ -80,18 +80,6 @@ pub fn handle_binary_with<D: Dispatch + ?Sized>(
     // is valid (no defaults written first, as the JSON path must for its optional fields).
     let request = crate::binary::decode_request(body, actions);
     result_code(request.and_then(|(index, request)| handlers.dispatch(index, &request)))
-}
-
-/// Calls `handler`, out of line: [`midimon_plugin!`](crate::midimon_plugin)'s dispatch goes
-/// through here, one copy per handler (`F` is the handler's own function type), so that a
-/// handler's body and stack frame stay out of the exports the dispatch is inlined into.
-#[doc(hidden)]
-#[inline(never)]
-pub fn call_handler<F: Fn(&Request<'_>) -> Result<(), ErrorCode>>(
-    handler: F,
-    request: &Request<'_>,
-) -> Result<(), ErrorCode> {
-    handler(request)
 }
 
 /// Runs the handler of the action a request matched, by its index in the declared `actions`.
