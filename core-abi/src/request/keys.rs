@@ -96,10 +96,10 @@ struct KeyPattern {
     /// The field at [`Level::Request`] and at [`Level::Context`] ([`Field::UNKNOWN`] where
     /// the name is not one of that level's).
     fields: [u8; 2],
-    /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail`
-    /// `u64::MAX >> tail_half_shift >> tail_half_shift` (none when the half is 32: a shift by
-    /// 64 in two halves, without the check a shift by 64 needs): a load and one or two shifts
-    /// per mask instead of a dozen instructions deriving the masks from `len`.
+    /// The pattern's bytes in `head` are `u64::MAX >> head_shift`, in `tail` the bytes that
+    /// remain of `tail << tail_half_shift << tail_half_shift` (none when the half is 32: a shift
+    /// by 64 in two halves, without the check a shift by 64 needs): a load and one or two shifts
+    /// per compare instead of a dozen instructions deriving masks from `len`.
     head_shift: u8,
     tail_half_shift: u8,
 }
@@ -208,8 +208,10 @@ pub(crate) fn known_key(
         return short_unknown_key(head, separator, pos);
     }
     let tail = u64::from_le_bytes(window_word(window, 8));
-    let tail_mask = u64::MAX >> pattern.tail_half_shift >> pattern.tail_half_shift;
-    if (tail ^ pattern.tail) & tail_mask != 0 {
+    // The bytes beyond the pattern are shifted out rather than masked off (as the head's are
+    // by the compiler): no mask constant and no `and`, 2 instructions less per known key.
+    let tail_shift = u32::from(pattern.tail_half_shift);
+    if (tail ^ pattern.tail) << tail_shift << tail_shift != 0 {
         return None;
     }
     let field = pattern.fields[usize::from(level != Level::Request)];
