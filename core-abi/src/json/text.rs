@@ -269,7 +269,7 @@ impl Iterator for Bytes<'_> {
 /// A plain loop rather than `bytes().eq(..)`: the iterator's state machine costs a plugin half a
 /// kilobyte. Kept out of line so the common, escape-free comparison stays cheap.
 #[inline(never)]
-fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
+pub(crate) fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
     let (mut i, mut j) = (0, 0);
     let mut unit = [0u8; 4];
     while i < raw.len() {

@@ -25,8 +25,9 @@
 use super::keys::{field_id, in_window, known_key, Field, Level};
 use super::params::Params;
 use super::view::{Request, RequestContext, MIDI_MAX};
-use crate::bytes::{byte_at, load_u64_tail};
+use crate::bytes::{byte_at, bytes_eq, load_u64_tail};
 use crate::error::ErrorCode;
+use crate::json::text::eq_escaped;
 use crate::json::Text;
 use crate::json::{fault_at, scan_null, scan_string, skip_value, skip_ws, skip_ws_fast, Step};
 
@@ -311,7 +312,17 @@ fn wrong_type(body: &[u8], pos: usize, level: Level) -> ErrorCode {
 fn find_action(text: Text<'_>, actions: &[&str]) -> usize {
     let mut i = 0;
     while let Some(name) = actions.get(i) {
-        if text.eq_str(name) {
+        // An action without escapes (every real one) is compared by its bytes directly:
+        // through `eq_str` the text went to memory for the call by reference, and the call
+        // tested the escape flag again (9 instructions a request, +25 B: the escaped case calls
+        // eq_escaped itself).
+        let raw = text.raw().as_bytes();
+        let equal = if text.as_plain().is_some() {
+            bytes_eq(raw, name.as_bytes())
+        } else {
+            eq_escaped(raw, name.as_bytes())
+        };
+        if equal {
             break;
         }
         i += 1;
