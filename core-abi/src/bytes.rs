@@ -123,6 +123,13 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     if len >= 8 {
+        // Up to 16 bytes (most action names): the first and the last word, no loop, and two
+        // loads the compiler knows in bounds (31 instructions for `my_action` instead of 53;
+        // +46 B).  A loop that stops 16 bytes short and shares the two compares cost 16 more.
+        if len <= 16 {
+            return load_u64(a, 0) == load_u64(b, 0)
+                && load_u64(a, len - 8) == load_u64(b, len - 8);
+        }
         let mut i = 0;
         while i + 8 < len {
             if load_u64(a, i) != load_u64(b, i) {
@@ -270,7 +277,7 @@ mod tests {
 
     #[test]
     fn bytes_eq_agrees_with_slices() {
-        let samples: [&[u8]; 7] = [
+        let samples: [&[u8]; 10] = [
             b"",
             b"a",
             b"my_action",
@@ -278,6 +285,9 @@ mod tests {
             b"0123456789abcdef",
             b"0123456789abcdeF",
             b"timestamp",
+            b"0123456789abcdefghijklmnopq",
+            b"0123456789abcdefghijklmnopQ",
+            b"0123456789abcdefGhijklmnopq",
         ];
         for a in samples {
             for b in samples {
