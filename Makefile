@@ -148,9 +148,9 @@ cross-builds: install-deps
 ## template README rule too), enforced; then the default verdict (what MIDIMon itself does).
 budgets: toolchain-check build-release
 	$(HOST_CHECK) check $(TEMPLATE) --budget $(TEMPLATE_BUDGET)
-	# dlmalloc: 16,904 bytes raw and 14,529 after wasm-opt measured (16,893 and 14,520 before its
-	# alloc wrote a byte first: MIDIMon event p50 49 -> 43 us); its alloc costs more fuel.
-	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(TEMPLATE_BUDGET) --max-size 17024 --max-size-optimized 14592
+	# dlmalloc: 17,242 bytes raw and 14,724 after wasm-opt measured (the template's budget.toml
+	# figures plus dlmalloc; its alloc costs more fuel, not on the execute path).
+	$(HOST_CHECK) check $(TEMPLATE_DLMAL) --budget $(TEMPLATE_BUDGET) --max-size 17280 --max-size-optimized 14848
 	$(HOST_CHECK) check $(TEMPLATE) --note-calls 1000 | tail -n 3
 
 ## test: everything CI runs.

@@ -5,7 +5,7 @@
 //! stay in `guest`.
 //!
 //! Cost model of the one option, `postcard`: the postcard path (`execute_postcard` and its
-//! varint and string decoders) is about 1.9 KB of a plugin's code. MIDIMon only ever calls
+//! varint and string decoders) is about 1.6 KB of a plugin's code. MIDIMon only ever calls
 //! `execute` with JSON, so a plugin meant only for MIDIMon can leave it out with
 //! `postcard: false`; link-time optimisation then drops every byte of it.
 
@@ -25,7 +25,7 @@
 ///     capabilities: [],
 ///     allocator: core_abi::guest::BumpArena,
 ///     // Optional, `true` when left out: also export `execute_postcard`, the kit's binary
-///     // fast path. MIDIMon sends JSON only; `false` saves about 1.9 KB.
+///     // fast path. MIDIMon sends JSON only; `false` saves about 1.6 KB.
 ///     postcard: true,
 /// }
 /// ```
