@@ -282,6 +282,8 @@ fn skip_any(bytes: &[u8], pos: usize, max_depth: usize) -> Step {
         let at = |rest: &Iter<u8>| bytes.len() - rest.len();
         let action = st as u8;
         match action {
+            // Two arms for `[` and `{` rather than one that selects the states: one arm cost
+            // nested arrays 43.4 fuel a byte instead of 37.9, for 29 bytes less (measured).
             OPEN_ARRAY => {
                 if depth >= max_depth {
                     return Step::fault(ErrorCode::NestingTooDeep);
