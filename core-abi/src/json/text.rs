@@ -272,19 +272,23 @@ impl Iterator for Bytes<'_> {
 pub(crate) fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
     let (mut i, mut j) = (0, 0);
     let mut unit = [0u8; 4];
-    while i < raw.len() {
-        let chunk: &[u8] = if raw[i] == b'\\' {
+    while let Some(&b) = raw.get(i) {
+        // Each source character becomes 1 to 4 bytes in `unit`, then is compared byte by byte:
+        // a plain byte is one compare, so no slice `==` (a call to `memcmp`, 75 bytes) is linked.
+        let len = if b == b'\\' {
             let escape = decode_escape(raw, i);
             i = escape.end();
-            let len = encode_utf8(escape.code_point(), &mut unit);
-            &unit[..usize::from(len)]
+            encode_utf8(escape.code_point(), &mut unit)
         } else {
+            unit[0] = b;
             i += 1;
-            &raw[i - 1..i]
+            1
         };
-        match other.get(j..j + chunk.len()) {
-            Some(theirs) if theirs == chunk => j += chunk.len(),
-            _ => return false,
+        for &u in unit.iter().take(usize::from(len)) {
+            if other.get(j) != Some(&u) {
+                return false;
+            }
+            j += 1;
         }
     }
     j == other.len()

@@ -1,7 +1,7 @@
 //! The request's `metadata` (the mapping's parameters): string pairs borrowed from the request,
 //! in its JSON form or its postcard form, looked up and iterated without decoding up front.
 
-use crate::bytes::varint;
+use crate::bytes::{bytes_eq, varint};
 use crate::json::{scan_string, skip_ws, string_text, Scanner, Text};
 
 /// The request's `metadata`: string keys to string values, borrowed from the request.
@@ -82,7 +82,7 @@ impl<'a> Params<'a> {
                 for _ in 0..self.len {
                     let k = take_str(&mut pairs);
                     let value = take_str(&mut pairs);
-                    if k == Some(wanted) {
+                    if k.is_some_and(|k| bytes_eq(k.as_bytes(), wanted.as_bytes())) {
                         found = value.map(Text::plain);
                     }
                 }
