@@ -273,22 +273,22 @@ pub(crate) fn eq_escaped(raw: &[u8], other: &[u8]) -> bool {
     let (mut i, mut j) = (0, 0);
     let mut unit = [0u8; 4];
     while let Some(&b) = raw.get(i) {
-        // Each source character becomes 1 to 4 bytes in `unit`, then is compared byte by byte:
-        // a plain byte is one compare, so no slice `==` (a call to `memcmp`, 75 bytes) is linked.
-        let len = if b == b'\\' {
-            let escape = decode_escape(raw, i);
-            i = escape.end();
-            encode_utf8(escape.code_point(), &mut unit)
-        } else {
-            unit[0] = b;
-            i += 1;
-            1
-        };
-        for &u in unit.iter().take(usize::from(len)) {
-            if other.get(j) != Some(&u) {
+        // A plain byte is one compare; an escape is decoded to UTF-8 in `unit` and compared
+        // with `bytes_eq`, already linked: no slice `==` (a call to `memcmp`, 75 bytes).
+        if b != b'\\' {
+            if other.get(j) != Some(&b) {
                 return false;
             }
+            i += 1;
             j += 1;
+            continue;
+        }
+        let escape = decode_escape(raw, i);
+        i = escape.end();
+        let len = usize::from(encode_utf8(escape.code_point(), &mut unit));
+        match other.get(j..j + len) {
+            Some(theirs) if bytes_eq(theirs, unit.get(..len).unwrap_or(&[])) => j += len,
+            _ => return false,
         }
     }
     j == other.len()
