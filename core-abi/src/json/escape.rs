@@ -110,10 +110,11 @@ fn hex4(bytes: &[u8], pos: usize) -> u32 {
     }
     // A digit's value is its low nibble; a letter's is its low nibble plus 9.
     let nibbles = (w & (ONES * 0x0F)) + 9 * ((letters & HIGHS) >> 7);
-    ((nibbles & 0x0F) << 12)
-        | ((nibbles >> 8 & 0x0F) << 8)
-        | ((nibbles >> 16 & 0x0F) << 4)
-        | (nibbles >> 24)
+    // Bytes n0..n3 (first digit lowest, each at most 15): shifting a copy left by 4 and one
+    // right by 8 puts n0n1 in byte 0 and n2n3 in byte 2 (no carries: the nibbles do not
+    // overlap), so two byte picks finish: 8 operations where one shift-and-mask per digit was 12.
+    let pairs = nibbles << 4 | nibbles >> 8;
+    (pairs & 0xFF) << 8 | (pairs >> 16 & 0xFF)
 }
 
 #[cfg(test)]
