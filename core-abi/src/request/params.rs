@@ -8,20 +8,31 @@ use crate::json::{scan_string, skip_ws, string_text, Scanner, Text};
 ///
 /// Lookups scan the entries on demand, so any number of entries of any size costs nothing up
 /// front. When a key appears twice, the last one wins (as with `serde_json`).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Params<'a> {
     entries: Entries<'a>,
     len: usize,
 }
 
-#[derive(Clone, Copy, Default)]
+/// No `Empty` variant: no entries are zero postcard pairs, which every walk stops at before
+/// reading a byte; two variants make each match one test instead of a three-way switch
+/// (11 bytes and 1 fuel less in the template, measured).
+#[derive(Clone, Copy)]
 enum Entries<'a> {
-    #[default]
-    Empty,
     /// A validated JSON object, braces included, whose values are all strings.
     Json(&'a [u8]),
     /// Validated postcard `(&str, &str)` pairs, `len` of them.
     Binary(&'a [u8]),
+}
+
+impl Default for Params<'_> {
+    /// No entries.
+    fn default() -> Self {
+        Params {
+            entries: Entries::Binary(&[]),
+            len: 0,
+        }
+    }
 }
 
 impl<'a> Params<'a> {
@@ -59,7 +70,6 @@ impl<'a> Params<'a> {
         // the iterator's enum cursor costs code and fuel there.
         let mut found = None;
         match self.entries {
-            Entries::Empty => {}
             Entries::Json(object) => {
                 // The object was validated when the request was parsed: `{`, then `"k":"v"`
                 // pairs separated by commas, with whitespace anywhere between tokens.
@@ -94,7 +104,6 @@ impl<'a> Params<'a> {
     /// The entries in request order.
     pub fn iter(&self) -> ParamsIter<'a> {
         let cursor = match self.entries {
-            Entries::Empty => Cursor::Done,
             Entries::Json(object) => {
                 let mut scanner = Scanner::new(object);
                 // Step over `{`; `next` finds either the first key or `}`.
@@ -125,7 +134,6 @@ pub struct ParamsIter<'a> {
 
 #[derive(Clone)]
 enum Cursor<'a> {
-    Done,
     /// The object's scanner and whether the next member is the first.
     Json(Scanner<'a>, bool),
     Binary(&'a [u8]),
@@ -140,7 +148,6 @@ impl<'a> Iterator for ParamsIter<'a> {
         }
         self.remaining -= 1;
         let pair = match &mut self.cursor {
-            Cursor::Done => None,
             Cursor::Json(scanner, first) => {
                 let key = scanner.next_key(core::mem::replace(first, false));
                 key.map(|key| (key, scanner.string()))
