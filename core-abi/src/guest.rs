@@ -253,11 +253,13 @@ mod wasm {
             // `heap_base..top`, with blocks live. Anything else (a null or foreign pointer, a
             // second dealloc after the arena was reset) is ignored, so that a careless host
             // cannot reset the arena under a live block and make two request bodies alias.
-            let end = start.checked_add(size);
+            // The end in 64 bits, where `start + size` cannot wrap: two extensions instead of
+            // the wrap test's four instructions (5 bytes less).
+            let end = start as u64 + size as u64;
             let inside = start != 0
                 && start.is_multiple_of(8)
                 && start >= heap_base()
-                && end.is_some_and(|end| end <= top.get() as usize)
+                && end <= top.get() as u64
                 && live.get() > 0;
             if !inside {
                 return;
@@ -266,7 +268,7 @@ mod wasm {
             live.set(remaining);
             if remaining == 0 {
                 top.set(&raw const __heap_base);
-            } else if end == Some(top.get() as usize) {
+            } else if end == top.get() as u64 {
                 top.set(ptr);
             }
         }
