@@ -41,8 +41,8 @@ pub fn note_filter(request: &Request<'_>) -> Result<(), ErrorCode> {
         return Ok(());
     };
     let metadata = &request.context.metadata;
-    let min = midi_parameter(metadata.get("min"), 0)?;
-    let max = midi_parameter(metadata.get("max"), 127)?;
+    let min = midi_parameter(metadata.get("min"), 0).ok_or(ErrorCode::InvalidField)?;
+    let max = midi_parameter(metadata.get("max"), 127).ok_or(ErrorCode::InvalidField)?;
     if (min..=max).contains(&note) {
         Ok(())
     } else {
@@ -50,13 +50,16 @@ pub fn note_filter(request: &Request<'_>) -> Result<(), ErrorCode> {
     }
 }
 
-/// A 0..=127 parameter written as a decimal string, or `default` when absent.
-fn midi_parameter(value: Option<Text<'_>>, default: u8) -> Result<u8, ErrorCode> {
+/// A 0..=127 parameter written as a decimal string, or `default` when absent; `None` when it
+/// is not one.
+// An `Option` rather than the `Result` the caller turns it into: it comes back in one value,
+// where a `Result` goes through memory (18 bytes less, no fuel on the measured requests).
+fn midi_parameter(value: Option<Text<'_>>, default: u8) -> Option<u8> {
     match value {
-        None => Ok(default),
+        None => Some(default),
         Some(text) => match text.parse_u32() {
-            Some(v) if v <= 127 => Ok(v as u8),
-            _ => Err(ErrorCode::InvalidField),
+            Some(v) if v <= 127 => Some(v as u8),
+            _ => None,
         },
     }
 }
